@@ -1,0 +1,115 @@
+"""Find the course: its assignments (metadata from assignment.toml) and reference."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from grader.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one sandbox worker may use; defaults leave the reference ample room."""
+
+    import_timeout: float = 10.0  # seconds of wall time to import the student's module
+    call_timeout: float = 10.0    # seconds of wall time per probe call
+    cpu_seconds: int = 120        # CPU time for the whole worker (a backstop to wall time)
+    memory_mb: int = 2048         # address space beyond what torch already maps
+    output_kb: int = 256          # bytes of stdout+stderr kept (file size cap)
+    open_files: int = 64
+    processes: int = 16           # applies once the worker runs as an unprivileged user
+    result_mb: int = 64           # largest result one call may send back
+
+    def scaled(self, **overrides: float) -> "Limits":
+        return replace(self, **overrides)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    title: str
+    order: int
+    folder: Path
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def public_checks(self) -> Path:
+        return self.folder / "checks_public.py"
+
+    @property
+    def hidden_checks(self) -> Path:
+        return self.folder / "checks_hidden.py"
+
+    @property
+    def probes(self) -> Path:
+        return self.folder / "probes.py"
+
+    @property
+    def mutants(self) -> list[Path]:
+        return sorted((self.folder / "mutants").glob("*.py"))
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    assignments: tuple[Assignment, ...]
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.root / "reference"
+
+    @property
+    def template_dir(self) -> Path:
+        return self.root / "student_template"
+
+    def get(self, assignment_id: str) -> Assignment:
+        for a in self.assignments:
+            if a.id == assignment_id:
+                return a
+        known = ", ".join(a.id for a in self.assignments)
+        raise UsageError(f"unknown assignment {assignment_id!r} (known: {known})")
+
+    def select(self, ids: list[str] | tuple[str, ...] | None) -> tuple[Assignment, ...]:
+        return tuple(self.get(i) for i in ids) if ids else self.assignments
+
+
+def find_course_root(explicit: str | Path | None = None) -> Path:
+    """--course, then $GRADER_COURSE, then the checkout holding this package, then cwd."""
+    candidates = [explicit, os.environ.get("GRADER_COURSE"), Path(__file__).resolve().parent.parent, Path.cwd()]
+    for c in candidates:
+        if c and (Path(c) / "assignments").is_dir():
+            return Path(c).resolve()
+    raise UsageError("no course found: pass --course DIR (a folder with assignments/) or set GRADER_COURSE")
+
+
+def load_course(root: str | Path | None = None) -> Course:
+    """Read every assignments/<id>/assignment.toml, ordered as the course teaches them."""
+    base = find_course_root(root)
+    found = [load_assignment(d) for d in sorted((base / "assignments").iterdir())
+             if (d / "assignment.toml").is_file()]
+    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))))
+
+
+def load_assignment(folder: Path) -> Assignment:
+    path = folder / "assignment.toml"
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    known = {f.name for f in fields(Limits)}
+    raw_limits = data.get("limits", {})
+    unknown = set(raw_limits) - known
+    if unknown:
+        raise UsageError(f"{path}: unknown key limits.{sorted(unknown)[0]} (known: {', '.join(sorted(known))})")
+    for key in ("title", "order"):
+        if key not in data:
+            raise UsageError(f"{path}: missing key {key!r}")
+    return Assignment(id=folder.name, title=str(data["title"]), order=int(data["order"]),
+                      folder=folder, limits=Limits(**raw_limits))

@@ -1,0 +1,155 @@
+"""What check authors use: points, failures that teach, and comparisons of plain data.
+
+Checks run in the trusted grader and only ever see decoded plain data, so these
+helpers never call a method of a student object. Messages name what differs
+(type, shape, dtype, device, how far off) but never print a hidden expected value.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+import torch
+
+from grader.transport import Opaque, TensorLike
+
+
+def points(n: float) -> pytest.MarkDecorator:
+    """How many of the assignment's 10 points the check is worth."""
+    return pytest.mark.points(n)
+
+
+class CheckFailure(AssertionError):
+    """The answer is wrong: `message` says how, `hint` what to do about it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def describe(value: Any) -> str:
+    """A short, safe description of a decoded value's type."""
+    if isinstance(value, Opaque):
+        return value.type_name
+    if isinstance(value, TensorLike):
+        return f"a {value.layout} tensor on the {value.device} device"
+    if type(value) is torch.Tensor:
+        return "torch.Tensor"
+    return type(value).__name__
+
+
+def expect_tensor(got: Any, what: str, hint: str = "") -> torch.Tensor:
+    """`got` as a plain tensor on a real device, or a CheckFailure saying what came instead."""
+    if isinstance(got, TensorLike):
+        raise CheckFailure(f"{what} returned a tensor on the {got.device} device ({got.layout}), "
+                           "which holds no values", hint or "Return a tensor with real values (on the CPU).")
+    if type(got) is not torch.Tensor:
+        raise CheckFailure(f"{what} should return a torch.Tensor, got {describe(got)}", hint)
+    return got
+
+
+def expect_close(got: Any, want: torch.Tensor, what: str, *, hint: str = "", dtype_hint: str = "",
+                 rtol: float | None = None, atol: float | None = None, check_device: bool = True) -> torch.Tensor:
+    """Compare like torch.testing.assert_close, with messages a student can act on."""
+    got = expect_tensor(got, what, hint)
+    if got.shape != want.shape:
+        raise CheckFailure(f"{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}", hint)
+    if got.dtype != want.dtype:
+        raise CheckFailure(f"{what} has dtype {got.dtype}, expected {want.dtype}", dtype_hint or hint)
+    if check_device and got.device != want.device:
+        raise CheckFailure(f"{what} is on {got.device}, expected {want.device}", hint)
+    got_d, want_d = got.detach(), want.detach().to(got.device)
+    if got_d.is_floating_point() and not torch.isfinite(got_d).all() and torch.isfinite(want_d).all():
+        raise CheckFailure(f"{what} contains NaN or inf", hint or "Look for a division by zero or a log of 0.")
+    try:
+        torch.testing.assert_close(got_d, want_d, rtol=rtol, atol=atol, equal_nan=False)
+    except AssertionError:
+        raise CheckFailure(f"{what} has the wrong values: {_difference(got_d, want_d)}", hint) from None
+    return got
+
+
+def _difference(got: torch.Tensor, want: torch.Tensor) -> str:
+    if got.numel() == 0:
+        return "they differ"
+    if got.dtype == torch.bool:
+        diff = (got != want)
+    else:
+        diff = (got.double() - want.double()).abs().nan_to_num(math.inf)
+    n_bad = int((diff != 0).sum())
+    if got.dtype == torch.bool:
+        return f"{n_bad} of {got.numel()} elements differ"
+    flat = int(diff.reshape(-1).argmax())
+    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape)) if got.dim() else ()
+    return (f"{n_bad} of {got.numel()} elements differ, the largest by {float(diff.reshape(-1)[flat]):.3g}"
+            + (f" at index {index}" if index else ""))
+
+
+def float32_close(got: float, want: float) -> bool:
+    """Python floats from float32 work: compared with float32 tolerances (ASSIGNMENTS.md)."""
+    return math.isclose(got, want, rel_tol=1.3e-6, abs_tol=1e-5)
+
+
+def expect_float(got: Any, want: float, what: str, hint: str = "") -> float:
+    """A Python float close to `want` at float32 tolerance."""
+    if isinstance(got, torch.Tensor) or isinstance(got, TensorLike):
+        raise CheckFailure(f"{what} should be a Python float, got a tensor",
+                           hint or "Call .item() on a 0-dim tensor to get a Python float.")
+    if type(got) is not float:
+        raise CheckFailure(f"{what} should be a Python float, got {describe(got)}", hint)
+    if not math.isfinite(got) and math.isfinite(want):
+        raise CheckFailure(f"{what} is {got}", hint)
+    if not float32_close(got, want):
+        raise CheckFailure(f"{what} is off by {abs(got - want):.3g}", hint)
+    return got
+
+
+def expect_type(got: Any, kind: type, what: str, hint: str = "") -> Any:
+    """`got` of exactly type `kind` (no subclass: a subclass may override comparisons)."""
+    if type(got) is not kind:
+        raise CheckFailure(f"{what} should be a {kind.__name__}, got {describe(got)}", hint)
+    return got
+
+
+def expect_equal(got: Any, want: Any, what: str, hint: str = "") -> Any:
+    """Plain values (ints, strings, dtypes, devices, tuples of those) equal to `want`."""
+    expect_type(got, type(want), what, hint)
+    if got != want:
+        raise CheckFailure(f"{what} is {got!r}, expected {want!r}", hint)
+    return got
+
+
+def expect_array(got: Any, want: Any, what: str, hint: str = "") -> Any:
+    """A numpy.ndarray with `want`'s shape, dtype and values (assert_close tolerances)."""
+    import numpy as np
+
+    if type(got) is not np.ndarray:
+        raise CheckFailure(f"{what} should return a numpy.ndarray, got {describe(got)}", hint)
+    if got.shape != want.shape:
+        raise CheckFailure(f"{what} has shape {got.shape}, expected {want.shape}", hint)
+    if got.dtype != want.dtype:
+        raise CheckFailure(f"{what} has dtype {got.dtype}, expected {want.dtype}", hint)
+    expect_close(torch.from_numpy(got), torch.from_numpy(want), what, hint=hint)
+    return got
+
+
+def expect_keys(got: Any, keys: list[str], what: str, hint: str = "") -> dict:
+    """A dict with exactly these keys."""
+    expect_type(got, dict, what, hint)
+    if set(got) != set(keys):
+        missing = [k for k in keys if k not in got]
+        extra = [k for k in got if k not in keys]
+        parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) + \
+                ([f"unexpected {', '.join(map(repr, extra))}"] if extra else [])
+        raise CheckFailure(f"{what} has the wrong keys: {'; '.join(parts)}", hint)
+    return got
+
+
+def expect_fields(got: Any, want: dict, what: str, hints: dict[str, str] | None = None) -> dict:
+    """A dict with exactly `want`'s keys, each value equal in type and value."""
+    hints = hints or {}
+    expect_keys(got, list(want), what)
+    for key, value in want.items():
+        expect_equal(got[key], value, f"{what}[{key!r}]", hints.get(key, ""))
+    return got

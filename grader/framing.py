@@ -1,0 +1,48 @@
+"""Length-prefixed frames over a stream socket, with deadlines on the reading side."""
+from __future__ import annotations
+
+import select
+import socket
+import struct
+import time
+
+_LEN = struct.Struct("!Q")
+
+
+class FrameTimeout(Exception):
+    """No complete frame arrived before the deadline."""
+
+
+class PeerClosed(Exception):
+    """The other end closed the connection (it exited or crashed)."""
+
+
+class FrameTooLarge(Exception):
+    """The peer announced a frame over the receiving side's cap."""
+
+
+def send_frame(sock: socket.socket, payload: bytes) -> None:
+    sock.sendall(_LEN.pack(len(payload)) + payload)
+
+
+def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: int | None = None) -> bytes:
+    """Read one frame; `deadline` is a time.monotonic() value (None waits forever)."""
+    (size,) = _LEN.unpack(_recv_exact(sock, _LEN.size, deadline))
+    if max_bytes is not None and size > max_bytes:
+        raise FrameTooLarge(size)
+    return _recv_exact(sock, size, deadline)
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([sock], [], [], left)[0]:
+                raise FrameTimeout()
+        chunk = sock.recv(min(n - got, 1 << 20))
+        if not chunk:
+            raise PeerClosed()
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)

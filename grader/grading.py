@@ -1,0 +1,219 @@
+"""Grade submissions: the pipeline from found submissions to results, no file output.
+
+find assignments (catalogue) -> read submissions (submission) -> expected values
+from the reference, once per batch -> each assignment's checks over the students
+(plugin, workers) -> StudentResult per student. The CLI writes the files.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable
+
+from grader.catalogue import Assignment, Course
+from grader.errors import GraderError
+from grader.handles import ExpectedValues, StudentHandle
+from grader.notebook import NotebookError, notebook_to_module
+from grader.plugin import GraderPlugin, run_suite
+from grader.results import AssignmentResult, CheckResult, Status, StudentResult
+from grader.submission import Submission, SubmissionFile
+from grader.workers import ForkServer, ServerChannel, WorkerFailure, WorkerSpec
+
+REFERENCE = "__reference__"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One student's work on one assignment: a file, or why there is none."""
+
+    student: str
+    file: SubmissionFile | None
+    problem: str | None = None
+    note: str | None = None
+
+
+class Grader:
+    """Grades assignments through one fork server; expected values cached per assignment."""
+
+    def __init__(self, course: Course, server: ForkServer, include_hidden: bool = True,
+                 limits: dict[str, float] | None = None) -> None:
+        self.course = course
+        self.server = server
+        self.include_hidden = include_hidden
+        self.limits = limits or {}
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+        self._channel: ServerChannel | None = None
+        self._expected: dict[str, dict[str, bytes]] = {}
+
+    @property
+    def channel(self) -> ServerChannel:
+        if self._channel is None:
+            self._channel = self.server.connect()
+        return self._channel
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def expected(self, assignment: Assignment) -> dict[str, bytes]:
+        """Record the reference's answers to every expected.* call of the checks, once."""
+        if assignment.id not in self._expected:
+            ref = self.course.reference_dir / f"{assignment.id}.py"
+            if not ref.is_file():
+                raise GraderError(f"no reference solution at {ref}")
+            target = Target(REFERENCE, SubmissionFile(ref.name, ref.read_bytes()))
+            source = make_handle(self.channel, assignment, target, self.scratch / "reference", self.limits)
+            recorder = ExpectedValues(source=source)
+            try:
+                result, = run_assignment(self.channel, assignment, [target], recorder,
+                                         self.include_hidden, self.scratch, self.limits)
+            finally:
+                source.close()
+            failed = [c.check_id for c in result.checks if not c.passed]
+            if failed:
+                raise GraderError(f"the reference solution fails {assignment.id} checks {', '.join(failed)}: "
+                                  f"{next(c.message for c in result.checks if not c.passed)}")
+            self._expected[assignment.id] = recorder.store
+        return self._expected[assignment.id]
+
+    def grade(self, assignment: Assignment, targets: list[Target]) -> list[AssignmentResult]:
+        store = self.expected(assignment)
+        return run_assignment(self.channel, assignment, targets, ExpectedValues(store),
+                              self.include_hidden, self.scratch, self.limits)
+
+
+def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, scratch: Path,
+                limits: dict[str, float]) -> StudentHandle:
+    """Put the student's file alone in a fresh scratch folder and describe its worker."""
+    if target.file is None:
+        return StudentHandle(None, None, WorkerFailure("missing", target.problem or "nothing was submitted",
+                                                       f"Submit {assignment.id}.py (or .ipynb)."))
+    scratch.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=scratch))
+    source = folder / f"{assignment.id}.py"
+    data = target.file.data
+    if target.file.name.endswith(".ipynb"):
+        try:
+            data = notebook_to_module(data, target.file.name)
+        except NotebookError as exc:
+            return StudentHandle(None, None, WorkerFailure("notebook", str(exc)))
+    source.write_bytes(data)
+    probes = assignment.probes if assignment.probes.is_file() else None
+    spec = WorkerSpec(module=assignment.id, source=str(source), scratch=str(folder),
+                      probes=str(probes) if probes else None, limits=assignment.limits.scaled(**limits))
+    return StudentHandle(channel, spec)
+
+
+def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list[Target],
+                   expected: ExpectedValues, include_hidden: bool, scratch: Path,
+                   limits: dict[str, float]) -> list[AssignmentResult]:
+    """Run the assignment's checks over the targets in one pytest session."""
+    batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
+    try:
+        factories: list[tuple[str, Callable[[], StudentHandle]]] = [
+            (t.student, lambda t=t: make_handle(channel, assignment, t, batch_scratch / str(i), limits))
+            for i, t in enumerate(targets)]
+        files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
+                                              and assignment.hidden_checks.is_file() else [])
+        plugin = GraderPlugin(factories, expected, assignment.hidden_checks)
+        try:
+            run_suite(files, plugin, assignment.folder)
+        finally:
+            for handle in plugin.handles.values():
+                handle.close()
+        return [_assignment_result(assignment, t, plugin.results[t.student], plugin.handles.get(t.student))
+                for t in targets]
+    finally:
+        shutil.rmtree(batch_scratch, ignore_errors=True)
+
+
+def _assignment_result(assignment: Assignment, target: Target, checks: list[CheckResult],
+                       handle: StudentHandle | None) -> AssignmentResult:
+    notes = [target.note] if target.note else []
+    error = target.problem
+    if handle is not None:
+        if handle.unavailable is not None and target.file is not None:
+            error = handle.unavailable.message
+        kinds = set(handle.events)
+        if kinds & {"timeout", "import_timeout"}:
+            notes.append("timed out")
+        if kinds & {"crashed", "exited"}:
+            notes.append("crashed")
+    return AssignmentResult(
+        assignment_id=assignment.id, title=assignment.title, max_score=sum(c.max_score for c in checks),
+        checks=tuple(checks), graded_file=target.file.name if target.file else None, error=error,
+        notes=tuple(notes), output=handle.output() if handle else "")
+
+
+# -- batches over many processes -------------------------------------------------------
+_shard_grader: Grader | None = None
+
+
+def _shard_init(course: Course, server_path: str, include_hidden: bool, limits: dict[str, float],
+                stores: dict[str, dict[str, bytes]]) -> None:
+    global _shard_grader
+    server = ForkServer.attach(server_path)
+    _shard_grader = Grader(course, server, include_hidden, limits)
+    _shard_grader._expected = stores
+
+
+def _shard_run(assignment_id: str, targets: list[Target]) -> list[AssignmentResult]:
+    assert _shard_grader is not None
+    return _shard_grader.grade(_shard_grader.course.get(assignment_id), targets)
+
+
+def targets_for(assignment: Assignment, submissions: list[Submission]) -> list[Target]:
+    out = []
+    for s in submissions:
+        problem = s.problem or s.problems.get(assignment.id)
+        out.append(Target(s.student, None if problem else s.files.get(assignment.id), problem,
+                          s.notes.get(assignment.id)))
+    return out
+
+
+def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: list[Submission],
+                jobs: int = 1, progress: Callable[[int], None] | None = None) -> list[StudentResult]:
+    """Grade every submission on every assignment; results sorted by student."""
+    started = time.monotonic()
+    assignments = list(assignments)
+    stores = {a.id: grader.expected(a) for a in assignments}
+    by_student: dict[str, dict[str, AssignmentResult]] = {s.student: {} for s in submissions}
+    chunk = max(1, min(25, -(-len(submissions) // (4 * max(jobs, 1)))))
+    tasks = [(a.id, targets_for(a, submissions[i:i + chunk]))
+             for i in range(0, len(submissions), chunk) for a in assignments]
+
+    def collect(results: list[AssignmentResult], targets: list[Target]) -> None:
+        for t, r in zip(targets, results):
+            by_student[t.student][r.assignment_id] = r
+        if progress:
+            progress(len(targets))
+
+    if jobs <= 1:
+        for aid, targets in tasks:
+            collect(grader.grade(grader.course.get(aid), targets), targets)
+    else:
+        ctx = get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_shard_init,
+                                 initargs=(grader.course, grader.server.path, grader.include_hidden,
+                                           grader.limits, stores)) as pool:
+            futures = {pool.submit(_shard_run, aid, targets): targets for aid, targets in tasks}
+            for fut in as_completed(futures):
+                collect(fut.result(), futures[fut])
+    elapsed = time.monotonic() - started
+    return [StudentResult(s.student, tuple(by_student[s.student][a.id] for a in assignments),
+                          seconds=elapsed / max(len(submissions), 1))
+            for s in sorted(submissions, key=lambda s: s.student)]

@@ -1,0 +1,127 @@
+"""What a check holds: a handle on the student's worker and one on the expected values."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Callable
+
+from grader import transport
+from grader.workers import ServerChannel, Worker, WorkerFailure, WorkerSpec
+
+OUTPUT_KEEP = 4096  # bytes of a student's output kept for the report, head and tail each
+
+
+class _ProbeCalls:
+    """`handle.from_data(x)` is `handle.call("from_data", x)`."""
+
+    def call(self, probe: str, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+
+class StudentHandle(_ProbeCalls):
+    """Lazily starts the student's worker; restarts it after a crash or timeout.
+
+    An import failure is remembered: every later call fails with it at once, so a
+    module that hangs on import costs its time limit once, not once per check.
+    """
+
+    def __init__(self, channel: ServerChannel | None, spec: WorkerSpec | None,
+                 unavailable: WorkerFailure | None = None) -> None:
+        self._channel = channel
+        self._spec = spec
+        self._worker: Worker | None = None
+        self.unavailable = unavailable
+        self.events: list[str] = []
+
+    def call(self, probe: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> Any:
+        worker = self._ensure_worker()
+        assert self._spec is not None
+        timeout = _timeout if _timeout is not None else self._spec.limits.call_timeout
+        try:
+            return worker.call(probe, args, kwargs, timeout)
+        except WorkerFailure as failure:
+            if not worker.alive:
+                self.events.append(failure.kind)
+                worker.close()
+                self._worker = None
+            raise
+
+    def _ensure_worker(self) -> Worker:
+        if self.unavailable is not None:
+            raise self.unavailable
+        if self._worker is None:
+            assert self._channel is not None and self._spec is not None
+            worker = self._channel.spawn(self._spec)
+            try:
+                worker.wait_ready()
+            except WorkerFailure as failure:
+                self.unavailable = failure
+                self.events.append(failure.kind)
+                raise
+            self._worker = worker
+        return self._worker
+
+    @property
+    def isolated(self) -> bool | None:
+        return self._worker.isolated if self._worker else None
+
+    def output(self) -> str:
+        """Head and tail of what the student's code printed (it may be huge)."""
+        if self._spec is None:
+            return ""
+        path = Path(self._spec.scratch) / "output.txt"
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(OUTPUT_KEEP)
+                fh.seek(0, 2)
+                size = fh.tell()
+                tail = b""
+                if size > 2 * OUTPUT_KEEP:
+                    fh.seek(size - OUTPUT_KEEP)
+                    tail = fh.read(OUTPUT_KEEP)
+                elif size > OUTPUT_KEEP:
+                    fh.seek(OUTPUT_KEEP)
+                    tail = fh.read()
+        except OSError:
+            return ""
+        text = head.decode("utf-8", "replace")
+        if size > 2 * OUTPUT_KEEP:
+            text += f"\n[... {size - 2 * OUTPUT_KEEP} bytes left out ...]\n"
+        return text + tail.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+
+def call_key(probe: str, args: tuple, kwargs: dict) -> str:
+    """Identifies a probe call by its name and the exact bytes of its inputs."""
+    return hashlib.sha256(probe.encode() + b"\0" + transport.encode([list(args), kwargs])).hexdigest()
+
+
+class ExpectedValues(_ProbeCalls):
+    """The reference's answers to probe calls, keyed by the call.
+
+    Recorded once per batch by running the checks against the reference (`source`
+    set), then replayed for every student from `store` (plain encoded bytes). Checks
+    must make the same `expected` calls whatever the student answers.
+    """
+
+    def __init__(self, store: dict[str, bytes] | None = None, source: StudentHandle | None = None) -> None:
+        self.store: dict[str, bytes] = dict(store or {})
+        self._source = source
+
+    def call(self, probe: str, *args: Any, **kwargs: Any) -> Any:
+        key = call_key(probe, args, kwargs)
+        if key not in self.store:
+            if self._source is None:
+                raise LookupError(f"no expected value recorded for {probe}(); "
+                                  "a check's expected.* calls must not depend on the student's answers")
+            self.store[key] = transport.encode(self._source.call(probe, *args, **kwargs))
+        return transport.decode(self.store[key])

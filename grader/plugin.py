@@ -1,0 +1,139 @@
+"""Run an assignment's checks (pytest, in the trusted process) for many students at once.
+
+One pytest session per assignment and batch: every check is parametrised over the
+students, items are ordered student by student so one worker at a time is alive, and
+each report becomes a CheckResult. pytest's own reporting is never shown: a student
+sees the check's title, verdict and our message, never the check's code.
+"""
+from __future__ import annotations
+
+import io
+import os
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from grader.checks import CheckFailure
+from grader.handles import ExpectedValues, StudentHandle
+from grader.results import CheckResult, Status
+from grader.workers import WorkerFailure
+
+_FAILURE_STATUS = {"timeout": Status.TIMEOUT, "import_timeout": Status.TIMEOUT}
+
+
+class CheckSuiteError(Exception):
+    """The checks themselves could not be collected or run (a course bug, not a student's)."""
+
+
+class GraderPlugin:
+    def __init__(self, targets: list[tuple[str, Callable[[], StudentHandle]]], expected: ExpectedValues,
+                 hidden_file: Path | None) -> None:
+        self._targets = targets
+        self._expected = expected
+        self._hidden_file = hidden_file.resolve() if hidden_file else None
+        self._open: tuple[int, StudentHandle] | None = None
+        self.handles: dict[str, StudentHandle] = {}
+        self.results: dict[str, list[CheckResult]] = {name: [] for name, _ in targets}
+        self.collect_errors: list[str] = []
+
+    # -- pytest hooks ---------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n): how many points the check is worth")
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "student" in metafunc.fixturenames:
+            ids = [f"s{i}" for i in range(len(self._targets))]
+            metafunc.parametrize("student", range(len(self._targets)), indirect=True, ids=ids)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=lambda item: item.callspec.params.get("student", 0) if hasattr(item, "callspec") else 0)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> StudentHandle:
+        index = request.param
+        if self._open is not None and self._open[0] != index:
+            self._open[1].close()
+            self._open = None
+        if self._open is None:
+            name, make = self._targets[index]
+            handle = self.handles.get(name) or make()
+            self.handles[name] = handle
+            self._open = (index, handle)
+        return self._open[1]
+
+    @pytest.fixture
+    def expected(self) -> ExpectedValues:
+        return self._expected
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]):  # type: ignore[no-untyped-def]
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            index = item.callspec.params["student"]  # type: ignore[attr-defined]
+            self.results[self._targets[index][0]].append(self._result(item, call, report))
+
+    def pytest_sessionfinish(self) -> None:
+        if self._open is not None:
+            self._open[1].close()
+            self._open = None
+
+    # -- turning a pytest report into a CheckResult -----------------------------------
+    def _result(self, item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport) -> CheckResult:
+        func = item.obj  # type: ignore[attr-defined]
+        marker = item.get_closest_marker("points")
+        if marker is None:
+            raise CheckSuiteError(f"{item.nodeid} has no @points(n) marker")
+        max_score = float(marker.args[0])
+        name = getattr(item, "originalname", item.name)
+        base = dict(check_id=name.removeprefix("test_"), title=_title(func, name), max_score=max_score,
+                    hidden=self._hidden_file is not None and Path(str(item.path)).resolve() == self._hidden_file)
+        if report.passed:
+            return CheckResult(status=Status.PASSED, score=max_score, **base)
+        exc = call.excinfo.value if call.excinfo else None
+        if report.skipped:
+            return CheckResult(status=Status.SKIPPED, score=0.0, message=_skip_reason(report), **base)
+        if isinstance(exc, CheckFailure):
+            return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=exc.hint, **base)
+        if isinstance(exc, WorkerFailure):
+            status = _FAILURE_STATUS.get(exc.kind, Status.ERROR)
+            return CheckResult(status=status, score=0.0, message=exc.message, hint=exc.hint, **base)
+        if isinstance(exc, LookupError) and "expected value" in str(exc):
+            raise CheckSuiteError(str(exc))
+        # Anything else is the check tripping over an answer it did not foresee: say
+        # what, but not where in the check (that would show hidden code).
+        text = f"{type(exc).__name__}: {exc}" if exc else "the check could not run"
+        return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})", **base)
+
+
+def _title(func: Any, name: str) -> str:
+    doc = (getattr(func, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else name.removeprefix("test_").replace("_", " ")
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return "skipped"
+
+
+def run_suite(check_files: list[Path], plugin: GraderPlugin, rootdir: Path) -> None:
+    """Run pytest in-process over the check files with nothing of the project's config."""
+    args = [str(p) for p in check_files] + [
+        "-q", "--noconftest", "--assert=plain", "--import-mode=importlib", "-p", "no:cacheprovider",
+        "-p", "no:stepwise", "-p", "no:warnings", "-o", "addopts=", "-o", "python_functions=test_*",
+        "-c", os.devnull, "--rootdir", str(rootdir), "-W", "ignore",
+    ]
+    sink = io.StringIO()
+    with redirect_stdout(sink), redirect_stderr(sink):
+        code = pytest.main(args, plugins=[plugin])
+    if plugin.collect_errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        detail = "; ".join(plugin.collect_errors) or sink.getvalue()[-2000:]
+        raise CheckSuiteError(f"the checks could not run: {detail}")

@@ -1,0 +1,214 @@
+"""Inside the sandbox worker: confine the process, import the student's module, answer probes.
+
+Runs only in the worker process forked by the fork server. Everything the student's
+code can reach lives here; nothing of the checks, the reference or the expected
+values is in this process's memory (the fork server never holds them).
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import importlib.util
+import os
+import resource
+import signal
+import socket
+import sys
+import traceback
+from types import ModuleType
+from typing import Any, Callable
+
+import torch
+
+from grader import transport
+from grader.framing import PeerClosed, recv_frame, send_frame
+
+CLONE_NEWNET = 0x40000000
+CLONE_NEWPID = 0x20000000
+PR_SET_PDEATHSIG = 1
+SANDBOX_UID = 65534  # nobody
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (no orphans)."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def unshare(flags: int) -> bool:
+    """unshare(2) via libc (os.unshare is Python 3.12+); False where not permitted."""
+    return _libc.unshare(flags) == 0
+
+
+def vm_size_bytes() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def apply_limits(limits: dict[str, Any], drop_user: bool) -> list[str]:
+    """Set rlimits (after the fork: torch's own mappings are already in place)."""
+    notes = []
+    mem = vm_size_bytes() + int(limits["memory_mb"]) * 2**20
+    settings = {
+        resource.RLIMIT_AS: mem,
+        resource.RLIMIT_CPU: int(limits["cpu_seconds"]),
+        resource.RLIMIT_FSIZE: max(int(limits["output_kb"]) * 1024, 16 * 2**20),
+        resource.RLIMIT_NOFILE: int(limits["open_files"]),
+        resource.RLIMIT_CORE: 0,
+    }
+    if drop_user:
+        settings[resource.RLIMIT_NPROC] = int(limits["processes"])
+    for which, value in settings.items():
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            notes.append(f"could not set {which}")
+    return notes
+
+
+def redirect_output(path: str) -> None:
+    """Student prints go to a capped file the grader reads back; fds 0-2 only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    os.close(devnull)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)
+
+
+def load_module(name: str, path: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def describe_exception(exc: BaseException, student_file: str) -> dict[str, Any]:
+    """What went wrong and where in the student's file, never a frame of ours."""
+    kind = "raised"
+    if isinstance(exc, SyntaxError):
+        return {"kind": "syntax", "type": type(exc).__name__, "message": str(exc.msg)[:500],
+                "line": exc.lineno, "where": f"line {exc.lineno}"}
+    if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and "allocate" in _safe_str(exc)):
+        kind = "memory"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        kind = "output"
+    if isinstance(exc, RecursionError):
+        kind = "recursion"
+    where, line, function = "", None, None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == student_file:
+            where, line = f"line {frame.lineno}, in {frame.name}", frame.lineno
+            function = function or frame.name  # the outermost: the function the probe called
+    return {"kind": kind, "type": transport.type_name(exc), "message": _safe_str(exc)[:500],
+            "line": line, "where": where, "function": function}
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a hostile __str__ still gets reported
+        return "<unprintable exception>"
+    return text if isinstance(text, str) else "<unprintable exception>"
+
+
+def reset_torch_state() -> None:
+    """Undo global state a previous call may have changed (THREATS 55)."""
+    torch.set_grad_enabled(True)
+    torch.set_default_dtype(torch.float32)
+    torch.set_default_device(None)
+    torch.use_deterministic_algorithms(False)
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+
+
+class Probes:
+    """The assignment's probes, falling back to calling the student's function by name."""
+
+    def __init__(self, probes_path: str | None) -> None:
+        self.module = load_module("_grader_probes", probes_path) if probes_path else None
+
+    def resolve(self, name: str, student: ModuleType) -> Callable[..., Any]:
+        custom = getattr(self.module, name, None) if not name.startswith("_") else None
+        if callable(custom):
+            return lambda *a, **k: custom(student, *a, **k)
+        return need(student, name)
+
+
+def need(student: ModuleType, name: str) -> Callable[..., Any]:
+    """The student's callable `name`, or the error that tells them it is missing."""
+    if name not in vars(student):
+        raise MissingName(name)
+    fn = vars(student)[name]
+    if not callable(fn):
+        raise NotCallable(name, transport.type_name(fn))
+    return fn
+
+
+class MissingName(Exception):
+    pass
+
+
+class NotCallable(Exception):
+    pass
+
+
+def serve(sock: socket.socket, student: ModuleType, probes: Probes, student_file: str, max_result: int) -> None:
+    """Answer probe calls until the grader hangs up."""
+    while True:
+        try:
+            request = transport.decode(recv_frame(sock))
+        except PeerClosed:
+            return
+        reset_torch_state()
+        try:
+            fn = probes.resolve(request["probe"], student)
+            value = fn(*request["args"], **request["kwargs"])
+            reply = {"ok": value}
+        except MissingName as exc:
+            reply = {"error": {"kind": "missing", "name": str(exc)}}
+        except NotCallable as exc:
+            reply = {"error": {"kind": "not_callable", "name": exc.args[0], "type": exc.args[1]}}
+        except BaseException as exc:  # noqa: BLE001 - SystemExit from student code included
+            reply = {"error": describe_exception(exc, student_file)}
+        try:
+            payload = transport.encode(reply, max_bytes=max_result)
+        except transport.TransportError as exc:
+            payload = transport.encode({"error": {"kind": "result", "message": str(exc)}})
+        except BaseException as exc:  # noqa: BLE001 - a hostile object while encoding
+            payload = transport.encode({"error": describe_exception(exc, student_file)})
+        send_frame(sock, payload)
+
+
+def worker_main(sock: socket.socket, spec: dict[str, Any]) -> None:
+    """Entry point of the worker process, right after the fork; never returns."""
+    code = 0
+    try:
+        os.chdir(spec["scratch"])
+        os.environ.clear()
+        os.environ.update({"HOME": spec["scratch"], "TMPDIR": spec["scratch"], "PATH": "/usr/bin:/bin",
+                           "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"})
+        redirect_output(os.path.join(spec["scratch"], "output.txt"))
+        notes = apply_limits(spec["limits"], drop_user=False)
+        probes = Probes(spec.get("probes"))
+        student_file = spec["source"]
+        reset_torch_state()
+        try:
+            student = load_module(spec["module"], student_file)
+        except BaseException as exc:  # noqa: BLE001 - whatever import does is the student's
+            send_frame(sock, transport.encode({"import_error": describe_exception(exc, student_file)}))
+            os._exit(0)
+        send_frame(sock, transport.encode({"ready": True, "notes": notes}))
+        serve(sock, student, probes, student_file, int(spec["limits"]["result_mb"]) * 2**20)
+    except BaseException:  # noqa: BLE001 - the worker must never fall back into the server loop
+        code = 70
+    os._exit(code)

@@ -1,0 +1,165 @@
+"""Find and read submissions: one entry per student, a folder or a .zip of one.
+
+Only the files the assignments name (`ID.py`, `ID.ipynb`) are read, at the top of
+the entry or one folder down; nothing is extracted to disk. Links, paths outside the
+archive and archives too big or too many-membered are refused with a reason.
+"""
+from __future__ import annotations
+
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from grader.errors import UsageError
+
+MAX_FILE_BYTES = 8 * 2**20
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_BYTES = 200 * 2**20
+SUFFIXES = (".py", ".ipynb")  # preference order when a student has both
+
+
+@dataclass(frozen=True)
+class SubmissionFile:
+    name: str  # e.g. "tensor_creation.py"
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    files: dict[str, SubmissionFile] = field(default_factory=dict)  # by assignment id
+    problems: dict[str, str] = field(default_factory=dict)  # assignment id -> why not gradable
+    problem: str | None = None  # the whole entry is unreadable
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def safe_name(name: str) -> str:
+    """A student id usable as a folder name: no separators, no leading dot."""
+    text = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "student"
+    return text[:100]
+
+
+def list_entries(root: Path) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The students in SUBMISSIONS as (id, path), sorted by id, and what was skipped."""
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder: SUBMISSIONS holds one folder or .zip per student")
+    entries: dict[str, Path] = {}
+    skipped = []
+    for path in sorted(root.iterdir()):
+        if path.name.startswith("."):
+            continue
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            skipped.append(f"{path.name}: a symbolic link, not followed")
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            sid = safe_name(path.name)
+        elif stat.S_ISREG(info.st_mode) and path.suffix.lower() == ".zip":
+            sid = safe_name(path.stem)
+        else:
+            skipped.append(f"{path.name}: not a folder or a .zip")
+            continue
+        base, n = sid, 2
+        while sid in entries:
+            sid, n = f"{base}-{n}", n + 1
+        entries[sid] = path
+    if not entries:
+        raise UsageError(f"{root} holds no submissions (one folder or .zip per student)")
+    return sorted(entries.items()), skipped
+
+
+def read_submission(student: str, path: Path, assignment_ids: list[str]) -> Submission:
+    if path.is_dir():
+        return _read(student, _FolderSource(path), assignment_ids)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _read(student, _ZipSource(archive, path.name), assignment_ids)
+    except _Refused as exc:
+        return Submission(student, problem=str(exc))
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        return Submission(student, problem=f"{path.name} is not a readable zip archive")
+
+
+class _Refused(Exception):
+    pass
+
+
+class _FolderSource:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.dirs = [""] + sorted(p.name for p in root.iterdir()
+                                  if not p.name.startswith(".") and p.is_dir() and not p.is_symlink())
+
+    def read(self, rel: str) -> bytes | None:
+        path = self.root / rel
+        try:
+            info = path.lstat()
+        except OSError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            raise _Refused(f"{rel} is a symbolic link: only regular files are accepted")
+        if not stat.S_ISREG(info.st_mode):
+            raise _Refused(f"{rel} is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _Refused(f"{rel} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        return path.read_bytes()
+
+
+class _ZipSource:
+    def __init__(self, archive: zipfile.ZipFile, label: str) -> None:
+        members = archive.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise _Refused(f"{label} has {len(members)} entries (at most {MAX_ZIP_MEMBERS})")
+        if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+            raise _Refused(f"{label} unpacks to more than {MAX_ZIP_BYTES // 2**20} MiB")
+        self.archive = archive
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        for m in members:
+            name = m.filename.replace("\\", "/")
+            parts = PurePosixPath(name).parts
+            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+                raise _Refused(f"{label}: member {m.filename!r} points outside the archive")
+            if stat.S_ISLNK(m.external_attr >> 16):
+                raise _Refused(f"{label}: member {m.filename!r} is a symbolic link")
+            if not m.is_dir():
+                self.members["/".join(parts)] = m
+        tops = {PurePosixPath(n).parts[0] for n in self.members if len(PurePosixPath(n).parts) > 1}
+        self.dirs = [""] + sorted(t for t in tops if not t.startswith(("__MACOSX", ".")))
+
+    def read(self, rel: str) -> bytes | None:
+        info = self.members.get(rel)
+        if info is None:
+            return None
+        with self.archive.open(info) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # trust no header: count what inflates
+        if len(data) > MAX_FILE_BYTES:
+            raise _Refused(f"{rel} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        return data
+
+
+def _read(student: str, source: _FolderSource | _ZipSource, assignment_ids: list[str]) -> Submission:
+    files: dict[str, SubmissionFile] = {}
+    problems: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for aid in assignment_ids:
+        found: list[SubmissionFile] = []
+        for suffix in SUFFIXES:
+            for d in source.dirs:
+                rel = f"{d}/{aid}{suffix}" if d else f"{aid}{suffix}"
+                try:
+                    data = source.read(rel)
+                except _Refused as exc:
+                    problems[aid] = str(exc)
+                    break
+                if data is not None:
+                    found.append(SubmissionFile(f"{aid}{suffix}", data))
+                    break
+        if found and aid not in problems:
+            files[aid] = found[0]
+            if len(found) > 1:
+                notes[aid] = f"both {found[0].name} and {found[1].name} were submitted: {found[0].name} was graded"
+        elif aid not in problems:
+            problems[aid] = f"no {aid}.py or {aid}.ipynb in the submission"
+    return Submission(student, files, problems, None, notes)

@@ -1,0 +1,270 @@
+"""The grader's side of the sandbox: start the fork server, spawn workers, call probes.
+
+Deadlines are enforced here, outside the worker: when a call runs past its time the
+worker gets SIGKILL (as PID 1 of its own namespace, everything it started dies too).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from grader import transport
+from grader.catalogue import Limits
+from grader.errors import GraderError
+from grader.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame
+
+
+class WorkerFailure(Exception):
+    """A call did not produce an answer: kind says why, message says it to a student."""
+
+    def __init__(self, kind: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind  # timeout | import_timeout | crashed | exited | raised | syntax | missing | ...
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker needs: the student's file in its scratch folder, the probes, limits."""
+
+    module: str
+    source: str
+    scratch: str
+    probes: str | None
+    limits: Limits
+
+
+class ForkServer:
+    """Owns the fork-server process; `connect()` gives each grading process its channel."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.mkdtemp(prefix="grader-fs-")
+        self.path = os.path.join(self._dir, "sock")
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
+        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=_package_parent())
+        # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
+        # the grader package comes from where it is installed (or PYTHONPATH below).
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, self.path], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=None, env=env, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if line.strip() != "ready":
+            self.close()
+            raise GraderError("the fork server did not start (is torch installed for this Python?)")
+
+    @classmethod
+    def attach(cls, path: str) -> "ForkServer":
+        """A handle on a fork server another process started (for pool processes)."""
+        server = cls.__new__(cls)
+        server.path, server.proc, server._dir = path, None, None
+        return server
+
+    def connect(self) -> "ServerChannel":
+        return ServerChannel(self.path)
+
+    def close(self) -> None:
+        if self.proc is None:  # attached: the owner closes it
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        try:
+            os.rmdir(self._dir)
+        except OSError:
+            pass
+
+    def __enter__(self) -> "ForkServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -I drops PYTHONPATH, so put the grader's own folder on sys.path by hand: an
+# editable checkout then works without installing, and nothing else is added.
+_BOOT = (
+    "import sys; sys.path.insert(0, %r); from grader.forkserver import serve; serve(sys.argv[1])"
+)
+
+
+def _package_parent() -> str:
+    return str(Path(__file__).resolve().parent.parent)
+
+
+_BOOT = _BOOT % _package_parent()
+
+
+class ServerChannel:
+    """One grading process's connection to the fork server."""
+
+    def __init__(self, path: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+
+    def spawn(self, spec: WorkerSpec) -> "Worker":
+        payload = asdict(spec)
+        send_frame(self.sock, json.dumps(payload).encode())
+        msg, fds, _, _ = socket.recv_fds(self.sock, 4, 2)
+        if len(fds) != 2 or struct.unpack("!I", msg)[0] != 2:
+            raise GraderError("the fork server stopped answering")
+        return Worker(spec, socket.socket(fileno=fds[0]), fds[1])
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class Worker:
+    """One sandboxed process running one student's module for one assignment."""
+
+    def __init__(self, spec: WorkerSpec, sock: socket.socket, status_fd: int) -> None:
+        self.spec = spec
+        self.sock = sock
+        self.status = os.fdopen(status_fd, "rb")
+        first = self.status.readline().split()
+        self.pid = int(first[0])
+        self.isolated = bool(int(first[1]))
+        self.alive = True
+
+    def wait_ready(self) -> None:
+        """Wait for the student's module to import; raise WorkerFailure if it did not."""
+        limit = self.spec.limits.import_timeout
+        name = Path(self.spec.source).name
+        try:
+            reply = self._receive(limit)
+        except FrameTimeout:
+            self.kill()
+            raise WorkerFailure("import_timeout", f"importing {name} timed out after {limit:g} s",
+                                "Move slow work (training, downloads, input()) under "
+                                "`if __name__ == \"__main__\":` so importing stays fast.") from None
+        if "import_error" in reply:
+            self.close()
+            raise failure_from_error(reply["import_error"], f"importing {name}")
+
+    def call(self, probe: str, args: tuple, kwargs: dict, timeout: float) -> Any:
+        """Run a probe in the worker and return its decoded plain-data result."""
+        if not self.alive:
+            raise WorkerFailure("dead", "the worker is no longer running")
+        try:
+            send_frame(self.sock, transport.encode({"probe": probe, "args": list(args), "kwargs": kwargs}))
+        except OSError:
+            raise self._death() from None
+        try:
+            reply = self._receive(timeout)
+        except FrameTimeout:
+            self.kill()
+            raise WorkerFailure("timeout", f"{_what(probe)} timed out after {timeout:g} s",
+                                "Look for a loop that never ends or far more work than the task needs.") from None
+        if "error" in reply:
+            raise failure_from_error(reply["error"], _what(probe))
+        return reply["ok"]
+
+    def _receive(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        try:
+            data = recv_frame(self.sock, deadline, max_bytes=self.spec.limits.result_mb * 2**20 + 4096)
+        except PeerClosed:
+            raise self._death() from None
+        except FrameTooLarge:
+            self.kill()
+            raise WorkerFailure("result", f"the result is larger than {self.spec.limits.result_mb} MiB") from None
+        try:
+            reply = transport.decode(data)
+        except transport.TransportError as exc:
+            self.kill()
+            raise WorkerFailure("result", f"the worker sent an unreadable answer ({exc})") from None
+        if type(reply) is not dict:
+            self.kill()
+            raise WorkerFailure("result", "the worker sent an unreadable answer")
+        return reply
+
+    def _death(self) -> WorkerFailure:
+        """Explain why the worker went away, from the supervisor's wait status."""
+        self.alive = False
+        status = self._exit_status()
+        if status is None:
+            return WorkerFailure("crashed", "the worker stopped answering")
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+            why = {"SIGXCPU": f"ran past its CPU time limit ({self.spec.limits.cpu_seconds} s)",
+                   "SIGKILL": "was killed (SIGKILL): it ran out of time or memory",
+                   "SIGSEGV": "crashed with a segmentation fault (SIGSEGV)"}.get(name, f"was killed by signal {sig} ({name})")
+            return WorkerFailure("crashed", f"the student's code {why}")
+        code = os.WEXITSTATUS(status)
+        return WorkerFailure("exited", f"the student's code ended the process (exit code {code}) before answering",
+                             "Don't call sys.exit(), exit() or os._exit() in a submitted module.")
+
+    def _exit_status(self) -> int | None:
+        try:
+            line = self.status.readline()
+            return int(line) if line.strip() else None
+        except (OSError, ValueError):
+            return None
+
+    def kill(self) -> None:
+        if self.alive:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.alive = False
+        self._exit_status()
+
+    def close(self) -> None:
+        """Hang up and make sure the worker and everything it started are gone."""
+        try:
+            self.sock.close()
+        finally:
+            self.kill()
+            self.status.close()
+
+
+def _what(probe: str) -> str:
+    return f"{probe}()"
+
+
+_KIND_TEXT = {
+    "memory": ("ran out of memory", "Use smaller tensors; nothing in these tasks needs gigabytes."),
+    "output": ("printed more output than allowed", "Remove prints inside loops."),
+    "recursion": ("recursed too deeply", "Look for a function that calls itself without stopping."),
+}
+
+
+def failure_from_error(err: dict, what: str) -> WorkerFailure:
+    """Turn the worker's error description into a message for the student."""
+    kind = str(err.get("kind", "raised"))
+    if kind == "missing":
+        return WorkerFailure("missing", f"no function named {err['name']} was found",
+                             f"Define {err['name']} at the top level of your file, spelled as in the assignment.")
+    if kind == "not_callable":
+        return WorkerFailure("missing", f"{err['name']} is a {err['type']}, not a function",
+                             f"Define {err['name']} with def (or as a class) as the assignment says.")
+    if kind == "result":
+        return WorkerFailure("result", f"{what} returned something that cannot be graded: {err.get('message', '')}")
+    where = f" ({err['where']})" if err.get("where") else ""
+    text = f"{err.get('type', 'Exception')}: {err.get('message', '')}".rstrip(": ")
+    if kind == "syntax":
+        return WorkerFailure("syntax", f"{what} failed: {text}{where}", "Fix the syntax error; Python reads the whole file before running any of it.")
+    if kind in _KIND_TEXT:
+        summary, hint = _KIND_TEXT[kind]
+        return WorkerFailure(kind, f"{what} {summary}: {text}{where}", hint)
+    if err.get("function") and err["function"] != "<module>" and not what.startswith("importing"):
+        what = f"{err['function']}()"
+    hint = ("This function still raises NotImplementedError from the stub: write its body."
+            if err.get("type") == "NotImplementedError" else "")
+    return WorkerFailure("raised", f"{what} raised {text}{where}", hint)
