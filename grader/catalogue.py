@@ -36,7 +36,9 @@ class Assignment:
     id: str
     title: str
     order: int
+    points: float
     folder: Path
+    stub_score: float = 0.0  # what the shipped stub scores (gotchas' stub is partly right)
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -112,4 +114,5 @@ def load_assignment(folder: Path) -> Assignment:
         if key not in data:
             raise UsageError(f"{path}: missing key {key!r}")
     return Assignment(id=folder.name, title=str(data["title"]), order=int(data["order"]),
-                      folder=folder, limits=Limits(**raw_limits))
+                      points=float(data.get("points", 10)), folder=folder,
+                      stub_score=float(data.get("stub_score", 0)), limits=Limits(**raw_limits))

@@ -79,6 +79,8 @@ class ForkServer:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
         try:
             os.unlink(self.path)
         except OSError:

@@ -1,0 +1,4 @@
+import torch
+
+while True:  # oops: training forever at import
+    pass

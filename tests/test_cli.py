@@ -1,0 +1,84 @@
+"""The command line through click's CliRunner."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from grader.cli import main
+
+SAMPLE = ROOT / "examples" / "sample_class"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", [[], ["list"], ["check"], ["grade"]])
+def test_every_command_has_help(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_list_shows_assignments_and_points():
+    result = run("list")
+    assert result.exit_code == 0 and "tensor_creation" in result.output and "10 pts" in result.output
+
+
+def test_check_passes_on_the_reference(tmp_path):
+    shutil.copy(ROOT / "reference" / "tensor_creation.py", tmp_path)
+    result = run("check", "--dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "PASS" in result.output and "FAIL" not in result.output
+
+
+def test_check_fails_on_the_stub_with_hints(tmp_path):
+    shutil.copy(ROOT / "student_template" / "tensor_creation.py", tmp_path)
+    result = run("check", "tensor_creation", "--dir", tmp_path)
+    assert result.exit_code == 1
+    assert "NotImplementedError" in result.output and "hint:" in result.output
+    assert "numpy_round_trips" not in result.output  # hidden checks are not run by check
+
+
+@pytest.mark.parametrize("args,words", [
+    (["check", "nope"], "unknown assignment 'nope'"),
+    (["check", "--dir", "/nonexistent/x"], "does not exist"),
+    (["grade", "/nonexistent/x", "--out", "o"], "does not exist"),
+])
+def test_usage_errors_are_one_line_exit_2(args, words):
+    result = run(*args)
+    assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
+
+
+def test_check_in_an_empty_folder_is_a_usage_error(tmp_path):
+    result = run("check", "--dir", tmp_path)
+    assert result.exit_code == 2 and "no assignment files" in result.output
+
+
+def test_grade_empty_folder_is_a_usage_error(tmp_path):
+    (tmp_path / "subs").mkdir()
+    result = run("grade", tmp_path / "subs", "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "no submissions" in result.output
+
+
+def test_grade_sample_class_writes_the_output_contract(tmp_path):
+    out = tmp_path / "out"
+    result = run("grade", SAMPLE, "--out", out, "-j", "2")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert list(rows[0]) == ["student", "tensor_creation", "total"]
+    scores = {r["student"]: float(r["total"]) for r in rows}
+    assert [r["student"] for r in rows] == sorted(scores)
+    assert scores["alice"] == 10 and 0 < scores["bob"] < 10
+    assert scores["carol"] == scores["dave"] == scores["frank"] == 0
+    for student in scores:
+        data = json.loads((out / student / "results.json").read_text())
+        assert data["score"] == scores[student]
+        assert (out / student / "report.html").is_file()
+    dave = json.loads((out / "dave" / "results.json").read_text())
+    assert "timed out" in dave["tests"][0]["output"]
+    assert (out / "index.html").read_text().count("report.html") == len(scores)

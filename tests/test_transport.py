@@ -1,0 +1,93 @@
+"""The wire format carries plain data only; anything else arrives as a marker or an error."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from grader import transport
+from grader.transport import Opaque, TensorLike, TransportError
+
+
+def roundtrip(v):
+    return transport.decode(transport.encode(v))
+
+
+def test_plain_values_round_trip_with_their_types():
+    value = {"a": [1, 2.5, True, None, "s"], "t": (1, (2, 3)), 3: torch.float64, "d": torch.device("cpu"),
+             "inf": math.inf, "size": torch.Size([2, 3])}
+    out = roundtrip(value)
+    assert out["a"] == [1, 2.5, True, None, "s"] and type(out["a"][1]) is float and type(out["a"][0]) is int
+    assert out["t"] == (1, (2, 3)) and out[3] is torch.float64 and out["d"] == torch.device("cpu")
+    assert out["inf"] == math.inf and out["size"] == (2, 3) and type(out["size"]) is tuple
+    assert math.isnan(roundtrip(float("nan")))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int64, torch.bool, torch.bfloat16, torch.uint8])
+def test_tensors_round_trip_exactly(dtype):
+    t = (torch.randn(3, 4) * 10).to(dtype)
+    out = roundtrip(t)
+    assert type(out) is torch.Tensor and out.dtype == dtype and torch.equal(out, t)
+
+
+def test_non_contiguous_zero_dim_and_empty_tensors():
+    t = torch.arange(12.0).reshape(3, 4).t()
+    assert torch.equal(roundtrip(t), t)
+    assert roundtrip(torch.tensor(3.5)).shape == ()
+    assert roundtrip(torch.empty(0, 3)).shape == (0, 3)
+
+
+def test_requires_grad_is_carried_but_not_the_graph():
+    x = torch.ones(2, requires_grad=True)
+    out = roundtrip(x * 2)
+    assert out.requires_grad and out.grad_fn is None and out.is_leaf
+
+
+def test_a_tensor_subclass_arrives_as_a_marker_not_an_object():
+    class Liar(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            return True
+
+    out = roundtrip(torch.zeros(2).as_subclass(Liar))
+    assert isinstance(out, Opaque) and "Liar" in out.type_name
+
+
+def test_objects_with_lying_eq_arrive_as_markers():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+    out = roundtrip([AlwaysEqual(), 3])
+    assert isinstance(out[0], Opaque) and out[1] == 3
+
+
+def test_int_and_str_subclasses_are_not_trusted():
+    class Sneaky(int):
+        pass
+    assert isinstance(roundtrip(Sneaky(3)), Opaque)
+
+
+def test_meta_tensors_arrive_without_values():
+    out = roundtrip(torch.empty(2, 3, device="meta"))
+    assert out == TensorLike("meta", "torch.strided", "float32", (2, 3))
+
+
+def test_numpy_arrays_round_trip_and_object_arrays_do_not():
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = roundtrip(a)
+    assert out.dtype == np.float32 and (out == a).all()
+    assert isinstance(roundtrip(np.array([object()])), Opaque)
+
+
+def test_size_cap():
+    with pytest.raises(TransportError):
+        transport.encode(torch.zeros(1000), max_bytes=100)
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00" * 8, transport.encode([1, 2])[:-1] + b"x" * 3,
+                                  transport.encode({"a": 1}).replace(b"$dict", b"$evil")])
+def test_malformed_messages_raise_transport_error(data):
+    with pytest.raises(TransportError):
+        transport.decode(data)
