@@ -83,10 +83,10 @@ class Grader:
                                          self.include_hidden, self.scratch, self.limits)
             finally:
                 source.close()
-            failed = [c.check_id for c in result.checks if not c.passed]
+            failed = [c for c in result.checks if c.status not in (Status.PASSED, Status.SKIPPED)]
             if failed:
-                raise GraderError(f"the reference solution fails {assignment.id} checks {', '.join(failed)}: "
-                                  f"{next(c.message for c in result.checks if not c.passed)}")
+                raise GraderError(f"the reference solution fails {assignment.id} checks "
+                                  f"{', '.join(c.check_id for c in failed)}: {failed[0].message}")
             self._expected[assignment.id] = recorder.store
         return self._expected[assignment.id]
 
@@ -131,7 +131,8 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
                                               and assignment.hidden_checks.is_file() else [])
         plugin = GraderPlugin(factories, expected, assignment.hidden_checks)
         try:
-            run_suite(files, plugin, assignment.folder)
+            # Rooted at the course so each assignment's check modules get their own names.
+            run_suite(files, plugin, assignment.folder.parent.parent)
         finally:
             for handle in plugin.handles.values():
                 handle.close()

@@ -1,0 +1,43 @@
+"""Hidden checks for simple_net: other sizes, frozen and shared parameters."""
+import torch
+
+from grader.checks import CheckFailure, expect_close, expect_equal, expect_float, expect_keys, points
+
+
+def weights(sizes, seed):
+    gen = torch.Generator().manual_seed(seed)
+    i, h, o = sizes
+    return {"fc1.weight": torch.randn(h, i, generator=gen), "fc1.bias": torch.randn(h, generator=gen),
+            "fc2.weight": torch.randn(o, h, generator=gen), "fc2.bias": torch.randn(o, generator=gen)}
+
+
+@points(1)
+def test_other_sizes(student, expected):
+    """SimpleNet works for other sizes"""
+    for sizes, seed in (((3, 7, 2), 11), ((1, 4, 5), 12)):
+        got, want = student.net_structure(*sizes), expected.net_structure(*sizes)
+        if not got["is_module"]:
+            raise CheckFailure("SimpleNet is not an nn.Module")
+        expect_equal(got["params"], want["params"], f"the parameters of SimpleNet{sizes}")
+        x = torch.randn(6, sizes[0], generator=torch.Generator().manual_seed(seed))
+        expect_close(student.net_forward(sizes, weights(sizes, seed), x),
+                     expected.net_forward(sizes, weights(sizes, seed), x), f"SimpleNet{sizes}'s output")
+
+
+@points(2)
+def test_count_frozen_shared_and_others(student, expected):
+    """count_parameters skips frozen parameters and counts shared ones once"""
+    for name in ("frozen", "shared", "conv", "no_bias", "sequential"):
+        expect_equal(student.count_of(name), expected.count_of(name), f"count_parameters on a hidden model ({name})",
+                     "Only parameters with requires_grad count, and each parameter once.")
+
+
+@points(1)
+def test_grad_means_skips_missing_gradients(student, expected):
+    """grad_means leaves out parameters without a gradient"""
+    for name in ("frozen", "unused"):
+        got, want = student.grad_means_after_backward(name, 9), expected.grad_means_after_backward(name, 9)
+        expect_keys(got, list(want), f"grad_means on a model with {name} parameters",
+                    "Leave out parameters whose .grad is None.")
+        for key, value in want.items():
+            expect_float(got[key], value, f"grad_means(...)[{key!r}]")

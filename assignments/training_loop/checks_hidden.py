@@ -1,0 +1,61 @@
+"""Hidden checks for training_loop: stale gradients, another model, eval-mode models."""
+import torch
+
+from grader.checks import CheckFailure, expect_close, expect_float, expect_type, points
+
+
+def data(seed, n, outputs):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, generator=gen)
+    return x, torch.randn(n, outputs, generator=gen)
+
+
+def init(arch, seed):
+    shapes = {"linear": {"weight": (1, 3), "bias": (1,)},
+              "mlp": {"0.weight": (8, 3), "0.bias": (8,), "2.weight": (2, 8), "2.bias": (2,)},
+              "dropout": {"0.weight": (6, 3), "0.bias": (6,), "3.weight": (1, 6), "3.bias": (1,)}}[arch]
+    gen = torch.Generator().manual_seed(seed)
+    return {k: 0.5 * torch.randn(s, generator=gen) for k, s in shapes.items()}
+
+
+def check_run(got, want, what):
+    expect_type(got["losses"], list, what)
+    if len(got["losses"]) != len(want["losses"]):
+        raise CheckFailure(f"{what} returned {len(got['losses'])} losses, expected {len(want['losses'])}")
+    for g, w in zip(got["losses"], want["losses"]):
+        expect_float(g, w, f"a loss from {what}")
+    for name, value in want["state"].items():
+        expect_close(got["state"][name], value, f"{what}: {name}")
+
+
+@points(1)
+def test_train_ignores_stale_gradients(student, expected):
+    """old gradients on the model do not leak into any step"""
+    x, y = data(21, 12, 1)
+    args = ("linear", init("linear", 22), x, y, True)
+    check_run(student.train_run(*args, epochs=7, lr=0.03), expected.train_run(*args, epochs=7, lr=0.03),
+              "train on a model with stale gradients")
+
+
+@points(1)
+def test_train_other_model(student, expected):
+    """train works for a deeper model with two outputs"""
+    x, y = data(23, 20, 2)
+    args = ("mlp", init("mlp", 24), x, y)
+    check_run(student.train_run(*args, epochs=15, lr=0.1), expected.train_run(*args, epochs=15, lr=0.1),
+              "train on a hidden model")
+
+
+@points(1)
+def test_evaluate_leaves_model_alone(student, expected):
+    """evaluate keeps eval mode, weights and gradients as they were"""
+    x, y = data(25, 10, 1)
+    got = student.evaluate_spy("dropout", init("dropout", 26), x, y, False, True)
+    want = expected.evaluate_spy("dropout", init("dropout", 26), x, y, False, True)
+    if got["training_after"]:
+        raise CheckFailure("the model arrived in eval mode and was left in train mode")
+    if not got["same_state"]:
+        raise CheckFailure("evaluate changed the model's weights")
+    if not got["same_grads"]:
+        raise CheckFailure("evaluate changed the parameters' gradients", "Evaluation needs no zero_grad() or backward().")
+    expect_float(got["value"], want["value"], "evaluate on a hidden model")

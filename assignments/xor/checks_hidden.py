@@ -1,0 +1,42 @@
+"""Hidden checks for xor: default training length, other sizes, many seeds."""
+import torch
+
+from grader.checks import CheckFailure, expect_close, expect_equal, points
+
+
+def init(seed, hidden=4):
+    gen = torch.Generator().manual_seed(seed)
+    return {"0.weight": torch.randn(hidden, 2, generator=gen), "0.bias": torch.randn(hidden, generator=gen),
+            "2.weight": torch.randn(1, hidden, generator=gen), "2.bias": torch.randn(1, generator=gen)}
+
+
+@points(1)
+def test_train_defaults(student, expected):
+    """train defaults to 1000 epochs at lr=0.1"""
+    got, want = student.train_run(init(41)), expected.train_run(init(41))
+    if type(got["losses"]) is not list or len(got["losses"]) != 1000:
+        raise CheckFailure("train(model, X, y) should run 1000 epochs by default")
+    for name, value in want["state"].items():
+        expect_close(got["state"][name], value, f"the weights after default training: {name}")
+
+
+@points(1)
+def test_build_model_forward(student, expected):
+    """build_model(3) computes the right outputs"""
+    expect_equal(student.model_structure(3)["layers"], ["Linear", "ReLU", "Linear", "Sigmoid"], "build_model(3)'s layers")
+    expect_close(student.model_forward(3, init(42, 3)), expected.model_forward(3, init(42, 3)), "build_model(3)'s output")
+
+
+@points(2)
+def test_solve_many_seeds(student):
+    """solve is reliable for many seeds"""
+    y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
+    for run in student.solve_run([2, 3, 4, 5, 2**31 - 1, 987654321]):
+        out = run["out"]
+        if type(out) is not torch.Tensor or out.shape != (4, 1) or not bool(((out > 0) & (out < 1)).all()):
+            raise CheckFailure("a hidden seed's model does not map X to (4, 1) outputs in (0, 1)")
+        if not torch.equal((out.float() > 0.5).float(), y):
+            raise CheckFailure("solve gets XOR wrong for some hidden seeds",
+                               "The 4-unit network gets stuck for about half of all seeds: widen it or restart.")
+        if run["seconds"] > 5.0:
+            raise CheckFailure(f"solve took {run['seconds']:.1f} s of CPU on a hidden seed, more than 5 s")
