@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
+from grader.catalogue import load_course
 from grader.cli import main
 
 SAMPLE = ROOT / "examples" / "sample_class"
@@ -70,15 +71,21 @@ def test_grade_sample_class_writes_the_output_contract(tmp_path):
     result = run("grade", SAMPLE, "--out", out, "-j", "2")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert list(rows[0]) == ["student", "tensor_creation", "total"]
+    ids = [a.id for a in load_course(ROOT).assignments]
+    assert list(rows[0]) == ["student", *ids, "total"]
     scores = {r["student"]: float(r["total"]) for r in rows}
     assert [r["student"] for r in rows] == sorted(scores)
-    assert scores["alice"] == 10 and 0 < scores["bob"] < 10
-    assert scores["carol"] == scores["dave"] == scores["frank"] == 0
+    assert scores["alice"] == 10 * len(ids)
+    by = {r["student"]: r for r in rows}
+    assert float(by["bob"]["tensor_creation"]) == 6 and float(by["bob"]["gotchas"]) == 0
+    assert 0 < float(by["bob"]["xor"]) < 10 and float(by["bob"]["simple_net"]) == 10
+    assert float(by["carol"]["tensor_creation"]) == 0 and float(by["carol"]["autograd_basics"]) == 10
+    assert float(by["dave"]["tensor_creation"]) == 0 and float(by["dave"]["simple_net"]) == 10
+    assert scores["frank"] == 0
     for student in scores:
         data = json.loads((out / student / "results.json").read_text())
         assert data["score"] == scores[student]
         assert (out / student / "report.html").is_file()
     dave = json.loads((out / "dave" / "results.json").read_text())
-    assert "timed out" in dave["tests"][0]["output"]
+    assert "timed out" in next(t for t in dave["tests"] if t["name"].startswith("tensor_creation"))["output"]
     assert (out / "index.html").read_text().count("report.html") == len(scores)
