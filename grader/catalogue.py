@@ -24,7 +24,8 @@ class Limits:
     memory_mb: int = 2048         # address space beyond what torch already maps
     output_kb: int = 256          # bytes of stdout+stderr kept (file size cap)
     open_files: int = 64
-    processes: int = 16           # applies once the worker runs as an unprivileged user
+    processes: int = 32           # pids cgroup, and RLIMIT_NPROC of the worker's own uid
+    disk_mb: int = 64             # size of the worker's working folder (a tmpfs, as root)
     result_mb: int = 64           # largest result one call may send back
 
     def scaled(self, **overrides: float) -> "Limits":

@@ -5,13 +5,15 @@ check, reference or expected value, so a worker forked from it inherits nothing
 secret. For each request it forks a supervisor, which (as root) enters fresh PID and
 network namespaces and forks the worker as PID 1 there: killing the worker then kills
 everything it started, daemons included, and the worker has no network. The
-supervisor reports the worker's PID and, later, how it ended.
+supervisor reports the worker's PID and missing layers, later how it ended.
+Isolation itself is grader/isolation.py.
 """
 from __future__ import annotations
 
 import gc
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -19,7 +21,7 @@ import struct
 import sys
 from typing import Any
 
-from grader.framing import PeerClosed, recv_frame, send_frame
+from grader.framing import PeerClosed, recv_frame
 
 
 def warm_up() -> None:
@@ -42,35 +44,43 @@ def warm_up() -> None:
         model.eval()(x)
     torch.empty(2, device="meta")
 
+    import grader.isolation  # noqa: F401
     import grader.sandbox  # noqa: F401
     import grader.transport  # noqa: F401
 
 
 def spawn(spec: dict[str, Any]) -> tuple[int, int]:
     """Fork supervisor and worker; return (grader's socket fd, status pipe read fd)."""
-    from grader import sandbox
+    from grader import isolation, sandbox
 
     grader_end, worker_end = socket.socketpair()
     status_r, status_w = os.pipe()
     pid = os.fork()
-    if pid == 0:  # supervisor
+    if pid == 0:  # the supervisor: trusted code only, never the student's
         try:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            sandbox.die_with_parent()
-            grader_end.close()
-            os.close(status_r)
-            isolated = sandbox.unshare(sandbox.CLONE_NEWPID | sandbox.CLONE_NEWNET)
+            isolation.die_with_parent()
+            _close_fds_except({worker_end.fileno(), status_w})
+            as_root = os.geteuid() == 0
+            namespaces, missing = isolation.enter_namespaces()
+            uid = isolation.UID_BASE + os.getpid() % 60000 if as_root else None
+            limits = spec["limits"]
+            cgroups = isolation.Cgroups(f"w{os.getpid()}", int(limits["memory_mb"]) * 2**20,
+                                        int(limits["processes"])) if as_root else None
+            missing += cgroups.missing if cgroups else ["memory and pids cgroups (not root)"]
             worker = os.fork()
             if worker == 0:
                 os.close(status_w)
-                sandbox.die_with_parent()
+                isolation.die_with_parent()
                 os.setsid()
-                spec["isolated"] = isolated
-                sandbox.worker_main(worker_end, spec)
+                sandbox.worker_main(worker_end, spec, uid, cgroups, "mount" in namespaces, missing)
             worker_end.close()
-            os.write(status_w, f"{worker} {int(isolated)}\n".encode())
+            os.write(status_w, (json.dumps({"pid": worker, "missing": missing}) + "\n").encode())
             _, status = os.waitpid(worker, 0)
-            os.write(status_w, f"{status}\n".encode())
+            oom = bool(cgroups and cgroups.hit_memory_limit())
+            if cgroups:
+                cgroups.remove()
+            os.write(status_w, (json.dumps({"status": status, "oom": oom}) + "\n").encode())
         finally:
             os._exit(0)
     worker_end.close()
@@ -79,10 +89,19 @@ def spawn(spec: dict[str, Any]) -> tuple[int, int]:
     return fds
 
 
-def serve(path: str) -> None:
-    from grader import sandbox
+def _close_fds_except(keep: set[int]) -> None:
+    """Drop every inherited descriptor (the server's socket, other graders' channels)."""
+    last = 3
+    for fd in sorted(keep | {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}):
+        if fd >= last:
+            os.closerange(last, fd)
+            last = fd + 1
 
-    sandbox.die_with_parent()
+
+def serve(path: str) -> None:
+    from grader import isolation
+
+    isolation.die_with_parent()
     if os.getppid() == 1:
         sys.exit(0)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel

@@ -43,12 +43,16 @@ class Grader:
     """Grades assignments through one fork server; expected values cached per assignment."""
 
     def __init__(self, course: Course, server: ForkServer, include_hidden: bool = True,
-                 limits: dict[str, float] | None = None) -> None:
+                 limits: dict[str, float] | None = None, hide: tuple[Path, ...] = ()) -> None:
         self.course = course
         self.server = server
         self.include_hidden = include_hidden
         self.limits = limits or {}
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+        os.chmod(self.scratch, 0o711)  # workers may pass through, not list
+        # Workers never see the course (reference, checks), this batch's scratch, or
+        # whatever the caller names (the submissions and the output folder).
+        self.hide = tuple(str(p) for p in (course.root, self.scratch, *hide))
         self._channel: ServerChannel | None = None
         self._expected: dict[str, dict[str, bytes]] = {}
 
@@ -76,11 +80,11 @@ class Grader:
             if not ref.is_file():
                 raise GraderError(f"no reference solution at {ref}")
             target = Target(REFERENCE, SubmissionFile(ref.name, ref.read_bytes()))
-            source = make_handle(self.channel, assignment, target, self.scratch / "reference", self.limits)
+            source = make_handle(self.channel, assignment, target, self.scratch / "reference", self.limits, self.hide)
             recorder = ExpectedValues(source=source)
             try:
                 result, = run_assignment(self.channel, assignment, [target], recorder,
-                                         self.include_hidden, self.scratch, self.limits)
+                                         self.include_hidden, self.scratch, self.limits, self.hide)
             finally:
                 source.close()
             failed = [c for c in result.checks if c.status not in (Status.PASSED, Status.SKIPPED)]
@@ -93,17 +97,19 @@ class Grader:
     def grade(self, assignment: Assignment, targets: list[Target]) -> list[AssignmentResult]:
         store = self.expected(assignment)
         return run_assignment(self.channel, assignment, targets, ExpectedValues(store),
-                              self.include_hidden, self.scratch, self.limits)
+                              self.include_hidden, self.scratch, self.limits, self.hide)
 
 
 def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, scratch: Path,
-                limits: dict[str, float]) -> StudentHandle:
+                limits: dict[str, float], hide: tuple[str, ...] = ()) -> StudentHandle:
     """Put the student's file alone in a fresh scratch folder and describe its worker."""
     if target.file is None:
         return StudentHandle(None, None, WorkerFailure("missing", target.problem or "nothing was submitted",
                                                        f"Submit {assignment.id}.py (or .ipynb)."))
     scratch.mkdir(parents=True, exist_ok=True)
+    os.chmod(scratch, 0o711)
     folder = Path(tempfile.mkdtemp(dir=scratch))
+    os.chmod(folder, 0o755)  # the worker's unprivileged user reads its file; its work folder is its own
     source = folder / f"{assignment.id}.py"
     data = target.file.data
     if target.file.name.endswith(".ipynb"):
@@ -113,19 +119,20 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
             return StudentHandle(None, None, WorkerFailure("notebook", str(exc)))
     source.write_bytes(data)
     probes = assignment.probes if assignment.probes.is_file() else None
+    source.chmod(0o644)
     spec = WorkerSpec(module=assignment.id, source=str(source), scratch=str(folder),
-                      probes=str(probes) if probes else None, limits=assignment.limits.scaled(**limits))
+                      probes=str(probes) if probes else None, limits=assignment.limits.scaled(**limits), hide=hide)
     return StudentHandle(channel, spec)
 
 
 def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list[Target],
                    expected: ExpectedValues, include_hidden: bool, scratch: Path,
-                   limits: dict[str, float]) -> list[AssignmentResult]:
+                   limits: dict[str, float], hide: tuple[str, ...] = ()) -> list[AssignmentResult]:
     """Run the assignment's checks over the targets in one pytest session."""
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
-            (t.student, lambda t=t: make_handle(channel, assignment, t, batch_scratch / str(i), limits))
+            (t.student, lambda t=t, i=i: make_handle(channel, assignment, t, batch_scratch / str(i), limits, hide))
             for i, t in enumerate(targets)]
         files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
                                               and assignment.hidden_checks.is_file() else [])
@@ -154,6 +161,10 @@ def _assignment_result(assignment: Assignment, target: Target, checks: list[Chec
             notes.append("timed out")
         if kinds & {"crashed", "exited"}:
             notes.append("crashed")
+        if "memory" in kinds:
+            notes.append("ran out of memory")
+        if handle.missing_layers:
+            notes.append("sandbox layers not available here: " + ", ".join(handle.missing_layers))
     return AssignmentResult(
         assignment_id=assignment.id, title=assignment.title, max_score=sum(c.max_score for c in checks),
         checks=tuple(checks), graded_file=target.file.name if target.file else None, error=error,
@@ -165,10 +176,10 @@ _shard_grader: Grader | None = None
 
 
 def _shard_init(course: Course, server_path: str, include_hidden: bool, limits: dict[str, float],
-                stores: dict[str, dict[str, bytes]]) -> None:
+                stores: dict[str, dict[str, bytes]], hide: tuple[str, ...]) -> None:
     global _shard_grader
     server = ForkServer.attach(server_path)
-    _shard_grader = Grader(course, server, include_hidden, limits)
+    _shard_grader = Grader(course, server, include_hidden, limits, tuple(Path(h) for h in hide))
     _shard_grader._expected = stores
 
 
@@ -210,7 +221,7 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
         ctx = get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_shard_init,
                                  initargs=(grader.course, grader.server.path, grader.include_hidden,
-                                           grader.limits, stores)) as pool:
+                                           grader.limits, stores, grader.hide)) as pool:
             futures = {pool.submit(_shard_run, aid, targets): targets for aid, targets in tasks}
             for fut in as_completed(futures):
                 collect(fut.result(), futures[fut])

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,6 +39,7 @@ class StudentHandle(_ProbeCalls):
         self._worker: Worker | None = None
         self.unavailable = unavailable
         self.events: list[str] = []
+        self.missing_layers: list[str] = []
 
     def call(self, probe: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> Any:
         worker = self._ensure_worker()
@@ -57,6 +60,7 @@ class StudentHandle(_ProbeCalls):
         if self._worker is None:
             assert self._channel is not None and self._spec is not None
             worker = self._channel.spawn(self._spec)
+            self.missing_layers = worker.missing_layers
             try:
                 worker.wait_ready()
             except WorkerFailure as failure:
@@ -64,11 +68,8 @@ class StudentHandle(_ProbeCalls):
                 self.events.append(failure.kind)
                 raise
             self._worker = worker
+            self.missing_layers = worker.missing_layers
         return self._worker
-
-    @property
-    def isolated(self) -> bool | None:
-        return self._worker.isolated if self._worker else None
 
     def output(self) -> str:
         """Head and tail of what the student's code printed (it may be huge)."""
@@ -76,7 +77,12 @@ class StudentHandle(_ProbeCalls):
             return ""
         path = Path(self._spec.scratch) / "output.txt"
         try:
-            with open(path, "rb") as fh:
+            # O_NOFOLLOW: a student may have swapped the file for a link to a secret.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                return ""
+            with os.fdopen(fd, "rb") as fh:
                 head = fh.read(OUTPUT_KEEP)
                 fh.seek(0, 2)
                 size = fh.tell()

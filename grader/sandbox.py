@@ -6,12 +6,9 @@ values is in this process's memory (the fork server never holds them).
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import importlib.util
 import os
-import resource
-import signal
 import socket
 import sys
 import traceback
@@ -22,52 +19,6 @@ import torch
 
 from grader import transport
 from grader.framing import PeerClosed, recv_frame, send_frame
-
-CLONE_NEWNET = 0x40000000
-CLONE_NEWPID = 0x20000000
-PR_SET_PDEATHSIG = 1
-SANDBOX_UID = 65534  # nobody
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def die_with_parent() -> None:
-    """Ask the kernel to SIGKILL this process when its parent dies (no orphans)."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-def unshare(flags: int) -> bool:
-    """unshare(2) via libc (os.unshare is Python 3.12+); False where not permitted."""
-    return _libc.unshare(flags) == 0
-
-
-def vm_size_bytes() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def apply_limits(limits: dict[str, Any], drop_user: bool) -> list[str]:
-    """Set rlimits (after the fork: torch's own mappings are already in place)."""
-    notes = []
-    mem = vm_size_bytes() + int(limits["memory_mb"]) * 2**20
-    settings = {
-        resource.RLIMIT_AS: mem,
-        resource.RLIMIT_CPU: int(limits["cpu_seconds"]),
-        resource.RLIMIT_FSIZE: max(int(limits["output_kb"]) * 1024, 16 * 2**20),
-        resource.RLIMIT_NOFILE: int(limits["open_files"]),
-        resource.RLIMIT_CORE: 0,
-    }
-    if drop_user:
-        settings[resource.RLIMIT_NPROC] = int(limits["processes"])
-    for which, value in settings.items():
-        try:
-            resource.setrlimit(which, (value, value))
-        except (ValueError, OSError):
-            notes.append(f"could not set {which}")
-    return notes
 
 
 def redirect_output(path: str) -> None:
@@ -189,17 +140,39 @@ def serve(sock: socket.socket, student: ModuleType, probes: Probes, student_file
         send_frame(sock, payload)
 
 
-def worker_main(sock: socket.socket, spec: dict[str, Any]) -> None:
-    """Entry point of the worker process, right after the fork; never returns."""
+def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgroups: Any,
+                mount_namespace: bool, missing: list[str]) -> None:
+    """Entry point of the worker process, right after the fork; never returns.
+
+    Order matters: everything that needs the grader's files or root (output file,
+    probes, cgroups, mounts) happens before privileges are dropped and before the
+    student's module is imported.
+    """
+    from grader import isolation
+
     code = 0
     try:
-        os.chdir(spec["scratch"])
-        os.environ.clear()
-        os.environ.update({"HOME": spec["scratch"], "TMPDIR": spec["scratch"], "PATH": "/usr/bin:/bin",
-                           "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"})
+        os.chdir("/")
         redirect_output(os.path.join(spec["scratch"], "output.txt"))
-        notes = apply_limits(spec["limits"], drop_user=False)
+        if cgroups is not None and cgroups.dirs:
+            cgroups.join()
         probes = Probes(spec.get("probes"))
+        work = os.path.join(spec["scratch"], "work")
+        if mount_namespace:
+            missing += isolation.isolate_filesystem(spec, uid)
+        else:
+            os.makedirs(work, exist_ok=True)
+            if uid is not None:
+                os.chown(work, uid, uid)
+            missing.append("hidden files (no mount namespace)")
+        missing += isolation.apply_rlimits(spec["limits"], memory_by_cgroup=bool(cgroups and
+                                           ("memory" in cgroups.dirs or "v2" in cgroups.dirs)))
+        missing += isolation.drop_privileges(uid, int(spec["limits"]["processes"]))
+        os.chdir(work)
+        os.environ.clear()
+        os.environ.update({"HOME": work, "TMPDIR": work, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+                           "OMP_NUM_THREADS": "1"})
+        sys.dont_write_bytecode = True
         student_file = spec["source"]
         reset_torch_state()
         try:
@@ -207,7 +180,7 @@ def worker_main(sock: socket.socket, spec: dict[str, Any]) -> None:
         except BaseException as exc:  # noqa: BLE001 - whatever import does is the student's
             send_frame(sock, transport.encode({"import_error": describe_exception(exc, student_file)}))
             os._exit(0)
-        send_frame(sock, transport.encode({"ready": True, "notes": notes}))
+        send_frame(sock, transport.encode({"ready": True}))
         serve(sock, student, probes, student_file, int(spec["limits"]["result_mb"]) * 2**20)
     except BaseException:  # noqa: BLE001 - the worker must never fall back into the server loop
         code = 70

@@ -43,6 +43,7 @@ class WorkerSpec:
     scratch: str
     probes: str | None
     limits: Limits
+    hide: tuple[str, ...] = ()  # folders the worker must not see (course, outputs, submissions)
 
 
 class ForkServer:
@@ -137,10 +138,13 @@ class Worker:
         self.spec = spec
         self.sock = sock
         self.status = os.fdopen(status_fd, "rb")
-        first = self.status.readline().split()
-        self.pid = int(first[0])
-        self.isolated = bool(int(first[1]))
+        first = json.loads(self.status.readline() or b"{}")
+        if "pid" not in first:
+            raise GraderError("the fork server could not start a worker")
+        self.pid = int(first["pid"])
+        self.missing_layers: list[str] = list(first.get("missing", []))
         self.alive = True
+        self._ended: dict | None = None
 
     def wait_ready(self) -> None:
         """Wait for the student's module to import; raise WorkerFailure if it did not."""
@@ -197,9 +201,14 @@ class Worker:
     def _death(self) -> WorkerFailure:
         """Explain why the worker went away, from the supervisor's wait status."""
         self.alive = False
-        status = self._exit_status()
-        if status is None:
+        ended = self._exit_status()
+        if ended is None:
             return WorkerFailure("crashed", "the worker stopped answering")
+        status = int(ended["status"])
+        if ended.get("oom"):
+            return WorkerFailure("memory", f"the student's code ran out of memory (the limit is "
+                                 f"{self.spec.limits.memory_mb} MiB) and was killed",
+                                 "Use smaller tensors; nothing in these tasks needs gigabytes.")
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -211,12 +220,15 @@ class Worker:
         return WorkerFailure("exited", f"the student's code ended the process (exit code {code}) before answering",
                              "Don't call sys.exit(), exit() or os._exit() in a submitted module.")
 
-    def _exit_status(self) -> int | None:
-        try:
-            line = self.status.readline()
-            return int(line) if line.strip() else None
-        except (OSError, ValueError):
-            return None
+    def _exit_status(self) -> dict | None:
+        """The supervisor's last word: the wait status and whether memory ran out."""
+        if self._ended is None:
+            try:
+                line = self.status.readline()
+                self._ended = json.loads(line) if line.strip() else None
+            except (OSError, ValueError):
+                self._ended = None
+        return self._ended
 
     def kill(self) -> None:
         if self.alive:

@@ -1,0 +1,206 @@
+"""The operating-system layers around a sandbox worker, each optional, each reported.
+
+As root: fresh PID, network and mount namespaces (entered by the supervisor before
+it forks the worker); in the worker, the course, the grader's scratch and outputs,
+/tmp and home folders hidden under empty tmpfs mounts (the worker's own scratch and
+Python's installation bound back), a size-capped tmpfs as its working folder, a
+fresh /proc, memory and pids cgroups, rlimits, then a per-worker unprivileged uid
+with no_new_privs. As an ordinary user: a user namespace provides what it can.
+Whatever could not be applied is returned as text for the report.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+UID_BASE = 200_000  # workers run as UID_BASE + (supervisor pid % 60000): one uid each
+DEFAULT_HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/dev/shm")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when its parent dies, so nothing outlives the grader."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _unshare(flags: int) -> bool:
+    return _libc.unshare(flags) == 0  # os.unshare is Python 3.12+
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    if _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                   data.encode() if data else None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+
+
+def enter_namespaces() -> tuple[set[str], list[str]]:
+    """In the supervisor: new PID, network and mount namespaces for the worker to come."""
+    wanted = {"pid": CLONE_NEWPID, "network": CLONE_NEWNET, "mount": CLONE_NEWNS}
+    if os.geteuid() != 0:
+        uid, gid = os.geteuid(), os.getegid()
+        if not _unshare(CLONE_NEWUSER):
+            return set(), ["namespaces (not root, and user namespaces are disabled)"]
+        # Root inside the user namespace: enough for mount, PID and network namespaces.
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as fh:
+                fh.write(text)
+    got = {name for name, flag in wanted.items() if _unshare(flag)}
+    return got, [f"{name} namespace" for name in wanted if name not in got]
+
+
+class Cgroups:
+    """Per-worker memory and pids cgroups (v1 or v2), made by the supervisor."""
+
+    def __init__(self, name: str, memory_bytes: int, pids: int) -> None:
+        self.dirs: dict[str, Path] = {}
+        self.missing: list[str] = []
+        v2 = (CGROUP_ROOT / "cgroup.controllers").is_file()
+        limits = {"memory": ("memory.max" if v2 else "memory.limit_in_bytes", memory_bytes),
+                  "pids": ("pids.max", pids)}
+        for controller, (knob, value) in limits.items():
+            base = CGROUP_ROOT / "grader" if v2 else CGROUP_ROOT / controller / "grader"
+            path = base / name
+            try:
+                base.mkdir(exist_ok=True)
+                if v2:
+                    (CGROUP_ROOT / "cgroup.subtree_control").write_text(f"+{controller}")
+                    (base / "cgroup.subtree_control").write_text(f"+{controller}")
+                path.mkdir(exist_ok=True)
+                (path / knob).write_text(str(value))
+                self.dirs[controller] = path
+            except OSError:
+                self.missing.append(f"{controller} cgroup")
+            if v2 and controller in self.dirs:
+                self.dirs = {"v2": path}  # one cgroup holds both limits in v2
+        self.v2 = v2
+
+    def join(self) -> None:
+        """Called by the worker itself, before it runs student code."""
+        for path in set(self.dirs.values()):
+            (path / "cgroup.procs").write_text("0")
+
+    def hit_memory_limit(self) -> bool:
+        path = self.dirs.get("memory") or self.dirs.get("v2")
+        if path is None:
+            return False
+        try:
+            if self.v2:
+                events = dict(line.split() for line in (path / "memory.events").read_text().splitlines())
+                return int(events.get("oom_kill", 0)) > 0 or int(events.get("max", 0)) > 0
+            return int((path / "memory.failcnt").read_text()) > 0
+        except (OSError, ValueError):
+            return False
+
+    def remove(self) -> None:
+        for path in set(self.dirs.values()):
+            for _ in range(50):
+                try:
+                    path.rmdir()
+                    break
+                except OSError:
+                    import time
+                    time.sleep(0.01)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def hide_paths(hidden: list[str], keep: list[str]) -> None:
+    """Cover each hidden folder with an empty tmpfs, binding back the kept folders inside it."""
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    done: list[str] = []
+    for folder in sorted({os.path.realpath(h) for h in hidden}, key=len):
+        if not os.path.isdir(folder) or any(_within(folder, d) for d in done):
+            continue
+        inner = [k for k in keep if _within(k, folder) and os.path.isdir(k)]
+        fds = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in inner]
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        for k, fd in fds:
+            os.makedirs(k, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", k, None, MS_BIND | MS_REC)
+            os.close(fd)
+        done.append(folder)
+
+
+def python_folders() -> list[str]:
+    """Where the interpreter and its packages live: they stay visible to the worker."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    folders |= {p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p}
+    return sorted(os.path.realpath(f) for f in folders)
+
+
+def isolate_filesystem(spec: dict[str, Any], uid: int | None) -> list[str]:
+    """In the worker, in its own mount namespace: hide, give it a capped work folder, a new /proc."""
+    work = os.path.join(spec["scratch"], "work")
+    os.makedirs(work, exist_ok=True)
+    keep = [os.path.realpath(spec["scratch"])] + python_folders()
+    hide_paths(list(DEFAULT_HIDDEN) + list(spec.get("hide", [])), keep)
+    owner = f",uid={uid},gid={uid}" if uid is not None else ""
+    _mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={int(spec['limits']['disk_mb'])}m,mode=700{owner}")
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        return ["private /proc"]
+    return []
+
+
+def apply_rlimits(limits: dict[str, Any], memory_by_cgroup: bool) -> list[str]:
+    """rlimits, set after the fork: torch's own mappings are already in place."""
+    settings = {
+        resource.RLIMIT_CPU: int(limits["cpu_seconds"]),
+        resource.RLIMIT_FSIZE: max(int(limits["output_kb"]) * 1024, 16 * 2**20),
+        resource.RLIMIT_NOFILE: int(limits["open_files"]),
+        resource.RLIMIT_CORE: 0,
+    }
+    if not memory_by_cgroup:  # address space is a coarse stand-in for a memory cgroup
+        settings[resource.RLIMIT_AS] = _vm_size() + int(limits["memory_mb"]) * 2**20
+    missing = []
+    for which, value in settings.items():
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            missing.append(f"rlimit {which}")
+    return missing
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def drop_privileges(uid: int, processes: int) -> list[str]:
+    """Become an unprivileged user of our own (as root) and forbid regaining privileges."""
+    missing = []
+    if os.geteuid() == 0 and uid is not None:
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        except OSError:
+            missing.append("unprivileged user")
+    else:
+        missing.append("unprivileged user (not root)")
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    die_with_parent()  # a change of credentials clears it
+    return missing
