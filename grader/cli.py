@@ -96,7 +96,7 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     subs = [read_submission(sid, path, [a.id for a in assignments]) for sid, path in entries]
     started = time.monotonic()
     total = len(subs) * len(assignments)
-    with ForkServer() as server, Grader(c, server) as grader:
+    with ForkServer() as server, Grader(c, server, hide=(submissions.resolve(), out.resolve())) as grader:
         if sys.stderr.isatty():
             with click.progressbar(length=total, label="Grading", file=sys.stderr) as bar:
                 results = grade_batch(grader, assignments, subs, jobs, progress=bar.update)

@@ -51,8 +51,12 @@ def describe_exception(exc: BaseException, student_file: str) -> dict[str, Any]:
                 "line": exc.lineno, "where": f"line {exc.lineno}"}
     if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and "allocate" in _safe_str(exc)):
         kind = "memory"
-    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+    if isinstance(exc, OSError) and exc.errno in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT):
         kind = "output"
+    if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
+        kind = "files"
+    if (isinstance(exc, OSError) and exc.errno == errno.EAGAIN) or "can't start new thread" in _safe_str(exc):
+        kind = "processes"
     if isinstance(exc, RecursionError):
         kind = "recursion"
     where, line, function = "", None, None

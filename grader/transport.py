@@ -18,6 +18,9 @@ import numpy as np
 import torch
 
 HEADER = struct.Struct("!II")  # header length, blob length
+# Bound once, when the fork server imports this module: student code that patches
+# json.dumps later in its worker cannot break (or forge) its own answers this way.
+_dumps, _loads = json.dumps, json.loads
 DEFAULT_MAX_BYTES = 64 * 2**20
 MAX_DEPTH = 32
 
@@ -61,10 +64,13 @@ class _Encoder:
         self.size = 0
         self.max_bytes = max_bytes
 
-    def blob(self, raw: bytes) -> int:
-        self.size += len(raw)
-        if self.size > self.max_bytes:
+    def reserve(self, n: int) -> None:
+        if self.size + n > self.max_bytes:
             raise TransportError(f"result is larger than the {self.max_bytes // 2**20} MiB limit")
+
+    def blob(self, raw: bytes) -> int:
+        self.reserve(len(raw))
+        self.size += len(raw)
         self.blobs.append(raw)
         return len(self.blobs) - 1
 
@@ -105,6 +111,7 @@ class _Encoder:
                                      "dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape)}}
         if str(t.dtype).removeprefix("torch.") not in _DTYPES:
             return {"$opaque": f"torch.Tensor of dtype {t.dtype}"}
+        self.reserve(t.numel() * t.element_size())  # before copying anything
         flat = t.detach().to("cpu").contiguous().reshape(-1)
         raw = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
         return {"$tensor": {"dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
@@ -125,9 +132,9 @@ class TensorLike:
 def encode(value: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Serialise plain data; unknown types become Opaque markers."""
     enc = _Encoder(max_bytes)
-    header = json.dumps(enc.encode(value), separators=(",", ":")).encode()
+    header = _dumps(enc.encode(value), separators=(",", ":")).encode()
     body = b"".join(enc.blobs)
-    offsets = json.dumps([len(b) for b in enc.blobs]).encode()
+    offsets = _dumps([len(b) for b in enc.blobs]).encode()
     head = header + b"\n" + offsets
     return HEADER.pack(len(head), len(body)) + head + body
 
@@ -141,7 +148,7 @@ def decode(data: bytes) -> Any:
         if len(body) != blen:
             raise TransportError("truncated message")
         header_json, offsets_json = head.split(b"\n", 1)
-        sizes = json.loads(offsets_json)
+        sizes = _loads(offsets_json)
         starts, pos = [], 0
         for s in sizes:
             starts.append((pos, pos + int(s)))
@@ -149,7 +156,7 @@ def decode(data: bytes) -> Any:
         if pos != blen:
             raise TransportError("inconsistent blob sizes")
         blobs = [bytes(body[a:b]) for a, b in starts]
-        return _decode(json.loads(header_json), blobs, 0)
+        return _decode(_loads(header_json), blobs, 0)
     except TransportError:
         raise
     except Exception as exc:  # noqa: BLE001 - any malformed input is one error kind

@@ -213,7 +213,6 @@ class Worker:
             sig = os.WTERMSIG(status)
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             why = {"SIGXCPU": f"ran past its CPU time limit ({self.spec.limits.cpu_seconds} s)",
-                   "SIGKILL": "was killed (SIGKILL): it ran out of time or memory",
                    "SIGSEGV": "crashed with a segmentation fault (SIGSEGV)"}.get(name, f"was killed by signal {sig} ({name})")
             return WorkerFailure("crashed", f"the student's code {why}")
         code = os.WEXITSTATUS(status)
@@ -254,7 +253,10 @@ def _what(probe: str) -> str:
 
 _KIND_TEXT = {
     "memory": ("ran out of memory", "Use smaller tensors; nothing in these tasks needs gigabytes."),
-    "output": ("printed more output than allowed", "Remove prints inside loops."),
+    "output": ("printed or wrote more than allowed (output, file size or disk limit)",
+               "Remove prints inside loops; write only small files."),
+    "files": ("opened too many files at once", "Close files you open: use `with open(...) as f:`."),
+    "processes": ("hit the limit on processes and threads", "Don't start processes or threads; none are needed."),
     "recursion": ("recursed too deeply", "Look for a function that calls itself without stopping."),
 }
 

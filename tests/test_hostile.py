@@ -1,0 +1,154 @@
+"""The adversarial corpus (tests/fixtures/hostile, one file per THREATS.md case).
+
+Each case file starts with headers: `# threat:` what it does, `# expect: score=N` (or
+`max=N`) what its honest code earns, `# report:` words its report must contain,
+`# base: reference` to append the case to the reference solution, `# assignment:`.
+For every case: the grader finishes, the score is no more than earned, the report
+says what happened, nothing of the sandbox is left running, and, graded in one batch
+with honest students, everybody gets exactly the score they get alone and no file
+outside the output folder changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, grade_source
+from grader.grading import Grader, grade_batch
+from grader.isolation import UID_BASE
+from grader.results import AssignmentResult
+from grader.submission import read_submission
+
+CASES = sorted((FIXTURES / "hostile").glob("*.py"))
+HONEST = {"honest_reference": ROOT / "reference" / "tensor_creation.py",
+          "honest_mutant": ROOT / "assignments" / "tensor_creation" / "mutants" / "from_data_int64.py",
+          "honest_stub": ROOT / "student_template" / "tensor_creation.py"}
+SECRET = "grader-test-secret-4242"
+os.environ["GRADER_TEST_SECRET"] = SECRET  # must never reach a worker
+
+
+def headers(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text().splitlines():
+        m = re.match(r"# (threat|expect|report|base|assignment): (.*)", line)
+        if not m:
+            break
+        found[m.group(1)] = m.group(2).strip()
+    return found
+
+
+def source(path: Path) -> tuple[str, bytes]:
+    h = headers(path)
+    aid = h.get("assignment", "tensor_creation")
+    text = path.read_text()
+    if h.get("base") == "reference":
+        text = (ROOT / "reference" / f"{aid}.py").read_text() + "\n\n" + text
+    return aid, text.encode()
+
+
+def report_text(result: AssignmentResult) -> str:
+    parts = [result.error or "", result.output, *result.notes]
+    parts += [f"{c.message} {c.hint}" for c in result.checks]
+    return "\n".join(parts)
+
+
+def sandbox_processes() -> list[int]:
+    """PIDs of processes running as a worker uid: none may outlive grading."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+            except OSError:
+                continue
+            uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+            if uid >= UID_BASE and "State:\tZ" not in status:
+                found.append(int(entry))
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile_grader(course, server, grader):
+    limits = {"import_timeout": 3.0, "call_timeout": 3.0, "memory_mb": 512}
+    with Grader(course, server, limits=limits) as g:
+        g._expected = grader._expected
+        yield g
+
+
+_alone: dict[str, float] = {}
+
+
+def grade_alone(g: Grader, path: Path) -> AssignmentResult:
+    aid, data = source(path)
+    result = grade_source(g, aid, data)
+    _alone[path.stem] = result.score
+    return result
+
+
+def test_corpus_covers_every_group_of_threats():
+    groups = {p.name[0] for p in CASES}
+    assert len(CASES) >= 40 and groups >= set("abcdgh")
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_hostile_case_alone(hostile_grader, path):
+    h = headers(path)
+    result = grade_alone(hostile_grader, path)
+    kind, value = h["expect"].split("=")
+    if kind == "score":
+        assert result.score == float(value), report_text(result)
+    else:
+        assert result.score <= float(value)
+    if h.get("report"):
+        assert h["report"] in report_text(result), report_text(result)
+    assert SECRET not in report_text(result)
+    assert "root:x:0:0" not in report_text(result)  # /etc/passwd never read by the grader
+    assert sandbox_processes() == []
+
+
+def tree_digest(*folders: Path) -> str:
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if ".venv" in path.parts or "__pycache__" in path.parts or ".git" in path.parts:
+                continue
+            if path.is_file() and not path.is_symlink():
+                digest.update(str(path).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_batch_with_hostile_students_changes_nothing_else(hostile_grader, tmp_path):
+    subs = tmp_path / "submissions"
+    for path in CASES:
+        aid, data = source(path)
+        (subs / path.stem).mkdir(parents=True)
+        (subs / path.stem / f"{aid}.py").write_bytes(data)
+    for name, path in HONEST.items():
+        (subs / name).mkdir(parents=True)
+        (subs / name / "tensor_creation.py").write_bytes(path.read_bytes())
+    watched = [ROOT / "reference", ROOT / "assignments", ROOT / "student_template", ROOT / "grader", subs]
+    before = tree_digest(*watched)
+    home_before = Path("/root/.bashrc").read_bytes() if Path("/root/.bashrc").exists() else b""
+
+    course = hostile_grader.course
+    assignments = [course.get("tensor_creation"), course.get("simple_net")]
+    entries = sorted(p for p in subs.iterdir())
+    submissions = [read_submission(p.name, p, [a.id for a in assignments]) for p in entries]
+    results = {r.student: r for r in grade_batch(hostile_grader, assignments, submissions, jobs=2)}
+
+    for path in CASES:
+        aid, _ = source(path)
+        if path.stem not in _alone:
+            grade_alone(hostile_grader, path)
+        got = next(a for a in results[path.stem].assignments if a.assignment_id == aid)
+        assert got.score == _alone[path.stem], path.stem
+    honest = {name: next(a for a in results[name].assignments if a.assignment_id == "tensor_creation").score
+              for name in HONEST}
+    assert honest == {"honest_reference": 10.0, "honest_mutant": 8.0, "honest_stub": 0.0}
+    assert tree_digest(*watched) == before
+    assert (Path("/root/.bashrc").read_bytes() if Path("/root/.bashrc").exists() else b"") == home_before
+    assert sandbox_processes() == []
