@@ -1,20 +1,95 @@
-"""Benchmarks a reader can run and trust: `python benchmarks/bench.py [overhead]`.
+"""Benchmarks a reader can run and trust: `python benchmarks/bench.py MODE`.
 
 overhead: the engine's marginal cost per extra submission, from grading 41 vs 1
-copies of the reference solution with -j 1, next to the time of
-`python -c "import torch"` measured in the same run (the yardstick of process start).
+  copies of the reference solution with -j 1, next to the time of
+  `python -c "import torch"` measured in the same run (the yardstick of process start).
+hostile-batch: 200 submissions, 20 of them hostile (tests/fixtures/hostile), graded
+  in one batch with -j 2; every honest submission must score as when graded alone,
+  and the grader's own peak memory is reported (target < 1 GiB).
 """
 from __future__ import annotations
 
 import argparse
+import csv
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+
+class TreeMemory:
+    """Samples the memory of a process and all its descendants (a tree of /proc entries).
+
+    The root's figure is its RSS; the tree's is the sum of PSS, which splits pages
+    shared copy-on-write (torch, forked from the fork server) among their sharers,
+    where a sum of RSS would count them once per worker.
+    """
+
+    def __init__(self, pid: int, every: float = 0.25) -> None:
+        self.pid, self.every = pid, every
+        self.peak_root = self.peak_total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _children() -> dict[int, list[int]]:
+        tree: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                tree.setdefault(ppid, []).append(int(entry))
+        return tree
+
+    @staticmethod
+    def _field(path: str, name: str) -> int:
+        try:
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(name):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            tree, todo, total = self._children(), [self.pid], 0
+            while todo:
+                pid = todo.pop()
+                total += self._field(f"/proc/{pid}/smaps_rollup", "Pss:")
+                if pid == self.pid:
+                    self.peak_root = max(self.peak_root, self._field(f"/proc/{pid}/status", "VmRSS:"))
+                todo += tree.get(pid, [])
+            self.peak_total = max(self.peak_total, total)
+            time.sleep(self.every)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_grade(subs: Path, out: Path, jobs: int, assignments: list[str]) -> tuple[float, TreeMemory]:
+    cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), "-j", str(jobs)]
+    for aid in assignments:
+        cmd += ["--assignment", aid]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    memory = TreeMemory(proc.pid)
+    if proc.wait() != 0:
+        raise SystemExit(f"grading failed: {' '.join(cmd)}")
+    memory.stop()
+    return time.perf_counter() - started, memory
 
 
 def timed(cmd: list[str]) -> float:
@@ -37,10 +112,7 @@ def make_class(folder: Path, n: int, assignments: list[str]) -> Path:
 
 
 def grade_seconds(subs: Path, out: Path, jobs: int, assignments: list[str]) -> float:
-    cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), "-j", str(jobs)]
-    for aid in assignments:
-        cmd += ["--assignment", aid]
-    return timed(cmd)
+    return run_grade(subs, out, jobs, assignments)[0]
 
 
 def overhead(args: argparse.Namespace) -> None:
@@ -60,14 +132,57 @@ def overhead(args: argparse.Namespace) -> None:
           f"(target < 0.1)")
 
 
+def hostile_batch(args: argparse.Namespace) -> None:
+    from test_hostile import CASES, source  # the corpus and how its files are composed
+
+    from grader.catalogue import load_course
+    from grader.grading import Grader, Target
+    from grader.submission import SubmissionFile
+    from grader.workers import ForkServer
+
+    aid = "tensor_creation"
+    honest_files = ([ROOT / "reference" / f"{aid}.py", ROOT / "student_template" / f"{aid}.py"]
+                    + sorted((ROOT / "assignments" / aid / "mutants").glob("*.py"))
+                    + sorted((ROOT / "tests" / "fixtures" / "alternatives" / aid).glob("*.py")))
+    hostile = [p for p in CASES if source(p)[0] == aid][:args.hostile]
+    with tempfile.TemporaryDirectory() as tmp:
+        subs, kinds = Path(tmp) / "subs", {}
+        for i in range(args.students - len(hostile)):
+            path = honest_files[i % len(honest_files)]
+            (subs / f"h{i:03d}").mkdir(parents=True)
+            shutil.copy(path, subs / f"h{i:03d}" / f"{aid}.py")
+            kinds[f"h{i:03d}"] = path
+        for path in hostile:
+            (subs / f"x_{path.stem}").mkdir(parents=True)
+            (subs / f"x_{path.stem}" / f"{aid}.py").write_bytes(source(path)[1])
+        seconds, memory = run_grade(subs, Path(tmp) / "out", 2, [aid])
+        with open(Path(tmp) / "out" / "grades.csv") as fh:
+            batch = {row["student"]: float(row[aid]) for row in csv.DictReader(fh)}
+        course = load_course(ROOT)
+        with ForkServer() as server, Grader(course, server) as grader:
+            alone = {p: grader.grade(course.get(aid), [Target("x", SubmissionFile(f"{aid}.py", p.read_bytes()))])[0].score
+                     for p in honest_files}
+    mismatched = [s for s, p in kinds.items() if batch[s] != alone[p]]
+    print(f"students: {len(batch)} ({len(hostile)} hostile), graded with -j 2 in {seconds:.1f} s")
+    print(f"honest submissions scored as when graded alone: {len(kinds) - len(mismatched)}/{len(kinds)}")
+    print(f"hostile submissions' scores: {sorted(batch[f'x_{p.stem}'] for p in hostile)}")
+    print(f"grader process peak RSS: {memory.peak_root / 2**20:.0f} MiB (target < 1024)")
+    print(f"grader + pool + fork server + workers, peak PSS sum: {memory.peak_total / 2**20:.0f} MiB")
+    if mismatched:
+        raise SystemExit(f"scores differ from solo grading: {mismatched}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what")
     p = sub.add_parser("overhead", help="marginal engine cost per submission")
     p.add_argument("--assignment", default="tensor_creation")
     p.add_argument("--repeats", type=int, default=2)
+    p = sub.add_parser("hostile-batch", help="200 submissions, 20 hostile, -j 2")
+    p.add_argument("--students", type=int, default=200)
+    p.add_argument("--hostile", type=int, default=20)
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
-    {"overhead": overhead}[args.what](args)
+    {"overhead": overhead, "hostile-batch": hostile_batch}[args.what](args)
 
 
 if __name__ == "__main__":
