@@ -19,6 +19,7 @@ class Limits:
     """What one sandbox worker may use; defaults leave the reference ample room."""
 
     import_timeout: float = 10.0  # seconds of wall time to import the student's module
+    cell_timeout: float = 5.0     # a notebook cell's budget; a notebook gets import_timeout + this per cell
     call_timeout: float = 10.0    # seconds of wall time per probe call
     cpu_seconds: int = 120        # CPU time for the whole worker (a backstop to wall time)
     memory_mb: int = 2048         # address space beyond what torch already maps

@@ -34,6 +34,32 @@ def list_cmd(course: Path | None) -> None:
 
 
 @main.command()
+@click.option("--check", is_flag=True, help="Only report notebooks that differ from their stubs (exit 1).")
+@course_option
+def notebooks(check: bool, course: Path | None) -> None:
+    """Build student_template/<id>.ipynb from each .py stub (the stubs are the source).
+
+    Example: grader notebooks --check
+    """
+    from grader.files import write_atomic
+    from grader.notebook import notebook_text, stub_to_notebook
+
+    c = load_course(course)
+    stale = []
+    for a in c.assignments:
+        stub = c.template_dir / f"{a.id}.py"
+        target = c.template_dir / f"{a.id}.ipynb"
+        text = notebook_text(stub_to_notebook(stub.read_text()))
+        if not target.is_file() or target.read_text() != text:
+            stale.append(target.name)
+            if not check:
+                write_atomic(target, text)
+    verb = "differ from their stubs" if check else "rebuilt"
+    click.echo(f"{len(stale)} notebooks {verb}" + (f": {', '.join(stale)}" if stale else ""))
+    sys.exit(1 if check and stale else 0)
+
+
+@main.command()
 @click.argument("ids", nargs=-1)
 @click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
               help="Your working folder (default: here).")

@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 from grader.catalogue import Assignment, Course
 from grader.errors import GraderError
 from grader.handles import ExpectedValues, StudentHandle
-from grader.notebook import NotebookError, notebook_to_module
+from grader.notebook import NotebookError, cells_payload, read_code_cells
 from grader.plugin import GraderPlugin, run_suite
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
 from grader.submission import Submission, SubmissionFile
@@ -110,19 +110,30 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
     os.chmod(scratch, 0o711)
     folder = Path(tempfile.mkdtemp(dir=scratch))
     os.chmod(folder, 0o755)  # the worker's unprivileged user reads its file; its work folder is its own
-    source = folder / f"{assignment.id}.py"
-    data = target.file.data
-    if target.file.name.endswith(".ipynb"):
+    worker_limits = assignment.limits.scaled(**limits)
+    notes: list[str] = []
+    notebook = target.file.name.endswith(".ipynb")
+    if notebook:
         try:
-            data = notebook_to_module(data, target.file.name)
+            cells, notes = read_code_cells(target.file.data, target.file.name)
         except NotebookError as exc:
-            return StudentHandle(None, None, WorkerFailure("notebook", str(exc)))
-    source.write_bytes(data)
-    probes = assignment.probes if assignment.probes.is_file() else None
+            return StudentHandle(None, None, WorkerFailure("notebook", str(exc),
+                                                           "Open the notebook in Jupyter, run it, save it."))
+        source = folder / f"{assignment.id}.cells.json"
+        source.write_bytes(cells_payload(cells))
+        worker_limits = worker_limits.scaled(
+            import_timeout=worker_limits.import_timeout + worker_limits.cell_timeout * len(cells))
+    else:
+        source = folder / f"{assignment.id}.py"
+        source.write_bytes(target.file.data)
     source.chmod(0o644)
+    probes = assignment.probes if assignment.probes.is_file() else None
     spec = WorkerSpec(module=assignment.id, source=str(source), scratch=str(folder),
-                      probes=str(probes) if probes else None, limits=assignment.limits.scaled(**limits), hide=hide)
-    return StudentHandle(channel, spec)
+                      probes=str(probes) if probes else None, limits=worker_limits, hide=hide,
+                      notebook=notebook, display_name=target.file.name)
+    handle = StudentHandle(channel, spec)
+    handle.notes += notes
+    return handle
 
 
 def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list[Target],
@@ -163,6 +174,7 @@ def _assignment_result(assignment: Assignment, target: Target, checks: list[Chec
             notes.append("crashed")
         if "memory" in kinds:
             notes.append("ran out of memory")
+        notes += handle.notes
         if handle.missing_layers:
             notes.append("sandbox layers not available here: " + ", ".join(handle.missing_layers))
     return AssignmentResult(

@@ -40,6 +40,8 @@ class StudentHandle(_ProbeCalls):
         self.unavailable = unavailable
         self.events: list[str] = []
         self.missing_layers: list[str] = []
+        self.notes: list[str] = []  # what loading the submission was like (notebook cells, magics)
+        self._loaded_once = False
 
     def call(self, probe: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> Any:
         worker = self._ensure_worker()
@@ -67,6 +69,9 @@ class StudentHandle(_ProbeCalls):
                 self.unavailable = failure
                 self.events.append(failure.kind)
                 raise
+            if not self._loaded_once:  # a restarted worker says the same again
+                self.notes += worker.load_notes
+                self._loaded_once = True
             self._worker = worker
             self.missing_layers = worker.missing_layers
         return self._worker

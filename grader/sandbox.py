@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import importlib.util
 import os
+import signal
 import socket
 import sys
 import traceback
@@ -43,12 +44,55 @@ def load_module(name: str, path: str) -> ModuleType:
     return module
 
 
+class CellTimeout(BaseException):
+    """A notebook cell ran past its budget (BaseException: `except Exception` won't swallow it)."""
+
+
+def _cell_alarm(signum: int, frame: Any) -> None:
+    raise CellTimeout()
+
+
+def load_notebook(name: str, cells_path: str, cell_timeout: float) -> tuple[ModuleType, list[str]]:
+    """Run a notebook's code cells in order in one module; each cell has its own time budget.
+
+    A cell that raises or runs too long is noted and the next cell runs, so a broken
+    or slow demo cell costs no definition below it (README, "Notebooks").
+    """
+    import json
+
+    module = ModuleType(name)
+    module.__file__ = cells_path
+    sys.modules[name] = module
+    notes = []
+    with open(cells_path, encoding="utf-8") as fh:
+        cells = json.load(fh)
+    signal.signal(signal.SIGALRM, _cell_alarm)
+    for cell in cells:
+        label = f"<cell {cell['number']}>"
+        try:
+            code = compile(cell["source"], label, "exec")
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+            try:
+                exec(code, module.__dict__)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except CellTimeout:
+            notes.append(f"cell {cell['number']} was stopped after {cell_timeout:g} s (demo code is not run "
+                         "to the end in grading); the cells after it still ran")
+        except BaseException as exc:  # noqa: BLE001 - the student's cell, reported and passed over
+            err = describe_exception(exc, label)
+            notes.append(f"{err['where'] or 'cell ' + str(cell['number'])}: {err['type']}: {err['message']}"
+                         " (the cells after it still ran)")
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    return module, notes
+
+
 def describe_exception(exc: BaseException, student_file: str) -> dict[str, Any]:
     """What went wrong and where in the student's file, never a frame of ours."""
     kind = "raised"
     if isinstance(exc, SyntaxError):
         return {"kind": "syntax", "type": type(exc).__name__, "message": str(exc.msg)[:500],
-                "line": exc.lineno, "where": f"line {exc.lineno}"}
+                "line": exc.lineno, "where": _place(exc.filename or student_file, exc.lineno, None)}
     if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and "allocate" in _safe_str(exc)):
         kind = "memory"
     if isinstance(exc, OSError) and exc.errno in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT):
@@ -61,11 +105,18 @@ def describe_exception(exc: BaseException, student_file: str) -> dict[str, Any]:
         kind = "recursion"
     where, line, function = "", None, None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename == student_file:
-            where, line = f"line {frame.lineno}, in {frame.name}", frame.lineno
+        if frame.filename == student_file or frame.filename.startswith("<cell "):
+            where, line = _place(frame.filename, frame.lineno, frame.name), frame.lineno
             function = function or frame.name  # the outermost: the function the probe called
     return {"kind": kind, "type": transport.type_name(exc), "message": _safe_str(exc)[:500],
             "line": line, "where": where, "function": function}
+
+
+def _place(filename: str, line: int | None, function: str | None) -> str:
+    """'line 3, in f' for a module; 'cell 4, line 2, in f' for a notebook cell."""
+    cell = filename[1:-1] + ", " if filename.startswith("<cell ") else ""
+    inside = f", in {function}" if function and function != "<module>" else ""
+    return f"{cell}line {line}{inside}"
 
 
 def _safe_str(exc: BaseException) -> str:
@@ -179,12 +230,16 @@ def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgro
         sys.dont_write_bytecode = True
         student_file = spec["source"]
         reset_torch_state()
+        notes: list[str] = []
         try:
-            student = load_module(spec["module"], student_file)
+            if spec.get("notebook"):
+                student, notes = load_notebook(spec["module"], student_file, float(spec["limits"]["cell_timeout"]))
+            else:
+                student = load_module(spec["module"], student_file)
         except BaseException as exc:  # noqa: BLE001 - whatever import does is the student's
             send_frame(sock, transport.encode({"import_error": describe_exception(exc, student_file)}))
             os._exit(0)
-        send_frame(sock, transport.encode({"ready": True}))
+        send_frame(sock, transport.encode({"ready": True, "notes": notes}))
         serve(sock, student, probes, student_file, int(spec["limits"]["result_mb"]) * 2**20)
     except BaseException:  # noqa: BLE001 - the worker must never fall back into the server loop
         code = 70

@@ -44,6 +44,8 @@ class WorkerSpec:
     probes: str | None
     limits: Limits
     hide: tuple[str, ...] = ()  # folders the worker must not see (course, outputs, submissions)
+    notebook: bool = False  # `source` is the JSON list of a notebook's code cells
+    display_name: str = ""  # the file as the student named it, for messages
 
 
 class ForkServer:
@@ -145,11 +147,12 @@ class Worker:
         self.missing_layers: list[str] = list(first.get("missing", []))
         self.alive = True
         self._ended: dict | None = None
+        self.load_notes: list[str] = []
 
     def wait_ready(self) -> None:
         """Wait for the student's module to import; raise WorkerFailure if it did not."""
         limit = self.spec.limits.import_timeout
-        name = Path(self.spec.source).name
+        name = self.spec.display_name or Path(self.spec.source).name
         try:
             reply = self._receive(limit)
         except FrameTimeout:
@@ -160,6 +163,7 @@ class Worker:
         if "import_error" in reply:
             self.close()
             raise failure_from_error(reply["import_error"], f"importing {name}")
+        self.load_notes = [str(n) for n in reply.get("notes", [])][:50]
 
     def call(self, probe: str, args: tuple, kwargs: dict, timeout: float) -> Any:
         """Run a probe in the worker and return its decoded plain-data result."""
