@@ -21,12 +21,37 @@ def points(n: float) -> pytest.MarkDecorator:
 
 
 class CheckFailure(AssertionError):
-    """The answer is wrong: `message` says how, `hint` what to do about it."""
+    """The answer is wrong: `message` says how, `hint` what to do about it.
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    `details` is plain data for the reports: for tensors, what was expected and what
+    came (shape, dtype, device, a preview of values) and the largest difference.
+    The grader drops expected values from the details of hidden checks.
+    """
+
+    def __init__(self, message: str, hint: str = "", details: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = details
+
+
+def summary(t: torch.Tensor) -> dict[str, Any]:
+    """Shape, dtype, device and a short preview of a tensor's values, for a report."""
+    import numpy as np
+
+    values = t.detach().cpu()
+    if values.dtype in (torch.bfloat16, torch.float16):
+        values = values.float()
+    preview = np.array2string(values.numpy(), threshold=24, edgeitems=3, precision=4, separator=", ")
+    return {"shape": list(t.shape), "dtype": str(t.dtype), "device": str(t.device), "preview": preview[:600]}
+
+
+def _details(got: Any, want: Any, difference: dict | None = None) -> dict[str, Any]:
+    side = lambda v: summary(v) if type(v) is torch.Tensor else {"type": describe(v)}  # noqa: E731
+    out = {"got": side(got), "expected": side(want)}
+    if difference:
+        out["difference"] = difference
+    return out
 
 
 def describe(value: Any) -> str:
@@ -53,37 +78,45 @@ def expect_tensor(got: Any, what: str, hint: str = "") -> torch.Tensor:
 def expect_close(got: Any, want: torch.Tensor, what: str, *, hint: str = "", dtype_hint: str = "",
                  rtol: float | None = None, atol: float | None = None, check_device: bool = True) -> torch.Tensor:
     """Compare like torch.testing.assert_close, with messages a student can act on."""
-    got = expect_tensor(got, what, hint)
+    try:
+        got = expect_tensor(got, what, hint)
+    except CheckFailure as failure:
+        failure.details = _details(got, want)
+        raise
     if got.shape != want.shape:
-        raise CheckFailure(f"{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}", hint)
+        raise CheckFailure(f"{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}", hint,
+                           _details(got, want))
     if got.dtype != want.dtype:
-        raise CheckFailure(f"{what} has dtype {got.dtype}, expected {want.dtype}", dtype_hint or hint)
+        raise CheckFailure(f"{what} has dtype {got.dtype}, expected {want.dtype}", dtype_hint or hint,
+                           _details(got, want))
     if check_device and got.device != want.device:
-        raise CheckFailure(f"{what} is on {got.device}, expected {want.device}", hint)
+        raise CheckFailure(f"{what} is on {got.device}, expected {want.device}", hint, _details(got, want))
     got_d, want_d = got.detach(), want.detach().to(got.device)
     if got_d.is_floating_point() and not torch.isfinite(got_d).all() and torch.isfinite(want_d).all():
-        raise CheckFailure(f"{what} contains NaN or inf", hint or "Look for a division by zero or a log of 0.")
+        raise CheckFailure(f"{what} contains NaN or inf", hint or "Look for a division by zero or a log of 0.",
+                           _details(got, want))
     try:
         torch.testing.assert_close(got_d, want_d, rtol=rtol, atol=atol, equal_nan=False)
     except AssertionError:
-        raise CheckFailure(f"{what} has the wrong values: {_difference(got_d, want_d)}", hint) from None
+        text, difference = _difference(got_d, want_d)
+        raise CheckFailure(f"{what} has the wrong values: {text}", hint, _details(got, want, difference)) from None
     return got
 
 
-def _difference(got: torch.Tensor, want: torch.Tensor) -> str:
+def _difference(got: torch.Tensor, want: torch.Tensor) -> tuple[str, dict[str, Any]]:
     if got.numel() == 0:
-        return "they differ"
+        return "they differ", {}
     if got.dtype == torch.bool:
-        diff = (got != want)
-    else:
-        diff = (got.double() - want.double()).abs().nan_to_num(math.inf)
+        n_bad = int((got != want).sum())
+        return f"{n_bad} of {got.numel()} elements differ", {"count": n_bad, "of": got.numel()}
+    diff = (got.double() - want.double()).abs().nan_to_num(math.inf)
     n_bad = int((diff != 0).sum())
-    if got.dtype == torch.bool:
-        return f"{n_bad} of {got.numel()} elements differ"
     flat = int(diff.reshape(-1).argmax())
-    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape)) if got.dim() else ()
-    return (f"{n_bad} of {got.numel()} elements differ, the largest by {float(diff.reshape(-1)[flat]):.3g}"
-            + (f" at index {index}" if index else ""))
+    index = [int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape)] if got.dim() else []
+    largest = float(diff.reshape(-1)[flat])
+    text = (f"{n_bad} of {got.numel()} elements differ, the largest by {largest:.3g}"
+            + (f" at index {tuple(index)}" if index else ""))
+    return text, {"count": n_bad, "of": got.numel(), "largest": largest, "at": index}
 
 
 def float32_close(got: float, want: float) -> bool:
@@ -101,7 +134,9 @@ def expect_float(got: Any, want: float, what: str, hint: str = "") -> float:
     if not math.isfinite(got) and math.isfinite(want):
         raise CheckFailure(f"{what} is {got}", hint)
     if not float32_close(got, want):
-        raise CheckFailure(f"{what} is off by {abs(got - want):.3g}", hint)
+        raise CheckFailure(f"{what} is off by {abs(got - want):.3g}", hint,
+                           {"got": {"value": repr(got)}, "expected": {"value": repr(want)},
+                            "difference": {"largest": abs(got - want)}})
     return got
 
 

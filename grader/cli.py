@@ -101,12 +101,16 @@ def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=lambda: os.cpu_count() or 1,
               show_default="number of cores", help="Submissions graded at once.")
 @click.option("--assignment", "assignment_ids", multiple=True, help="Grade only this assignment (repeatable).")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results as JUnit XML here.")
 @course_option
-def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ...], course: Path | None) -> None:
+def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ...], junit: Path | None,
+          course: Path | None) -> None:
     """Grade a class: one folder or .zip per student in SUBMISSIONS.
 
     Example: grader grade submissions/ --out results/ -j 2
     """
+    from grader import html_report
     from grader.grading import Grader, grade_batch
     from grader.outputs import write_batch
     from grader.submission import list_entries, read_submission
@@ -129,12 +133,29 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
         else:
             results = grade_batch(grader, assignments, subs, jobs)
     seconds = time.monotonic() - started
-    write_batch(out, assignments, results, seconds)
+    write_batch(out, assignments, results, seconds, junit)
     max_total = sum(a.points for a in assignments)
     mean = sum(r.score for r in results) / len(results)
     click.echo(f"Graded {len(results)} students x {len(assignments)} assignments in {seconds:.1f} s; "
                f"mean {mean:.1f}/{max_total:g}.")
     click.echo(f"Gradebook: {out / 'grades.csv'}")
     click.echo(f"Class report: {out / 'index.html'} (one report.html per student in {out}/<student>/)")
+    flagged = [r.student for r in results if html_report.flags(r)]
+    if flagged:
+        click.echo(f"Flagged for a look ({len(flagged)}): {', '.join(flagged[:10])}" + (" ..." if len(flagged) > 10 else ""))
+
+
+@main.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def report(out: Path) -> None:
+    """Re-render every HTML report in OUT from its results.json files; nothing is run again.
+
+    Example: grader report results/
+    """
+    from grader.outputs import load_batch, render_html
+
+    results, batch = load_batch(out)
+    render_html(out, results, batch)
+    click.echo(f"Rendered {len(results)} student reports and {out / 'index.html'}")
 if __name__ == "__main__":
     main()

@@ -20,7 +20,8 @@ def _test(a: AssignmentResult, c: CheckResult, number: str) -> dict[str, Any]:
         "output": text,
         "visibility": "after_published" if c.hidden else "visible",
         "extra_data": {"assignment": a.assignment_id, "check_id": c.check_id, "title": c.title,
-                       "status": c.status.value, "message": c.message, "hint": c.hint, "hidden": c.hidden},
+                       "status": c.status.value, "message": c.message, "hint": c.hint, "hidden": c.hidden,
+                       "details": c.details},
     }
 
 
@@ -59,7 +60,8 @@ def from_results_json(data: dict[str, Any]) -> StudentResult:
         e = t["extra_data"]
         checks.setdefault(e["assignment"], []).append(CheckResult(
             check_id=e["check_id"], title=e["title"], status=Status(e["status"]), score=float(t["score"]),
-            max_score=float(t["max_score"]), message=e["message"], hint=e["hint"], hidden=bool(e["hidden"])))
+            max_score=float(t["max_score"]), message=e["message"], hint=e["hint"], hidden=bool(e["hidden"]),
+            details=e.get("details")))
     assignments = tuple(AssignmentResult(
         assignment_id=a["id"], title=a["title"], max_score=float(a["max_score"]),
         checks=tuple(checks.get(a["id"], ())), graded_file=a["graded_file"], error=a["error"],

@@ -100,7 +100,9 @@ class GraderPlugin:
         if report.skipped:
             return CheckResult(status=Status.SKIPPED, score=0.0, message=_skip_reason(report), **base)
         if isinstance(exc, CheckFailure):
-            return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=exc.hint, **base)
+            details = _without_expected_values(exc.details) if base["hidden"] else exc.details
+            return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=exc.hint,
+                               details=details, **base)
         if isinstance(exc, WorkerFailure):
             status = _FAILURE_STATUS.get(exc.kind, Status.ERROR)
             return CheckResult(status=status, score=0.0, message=exc.message, hint=exc.hint, **base)
@@ -110,6 +112,14 @@ class GraderPlugin:
         # what, but not where in the check (that would show hidden code).
         text = f"{type(exc).__name__}: {exc}" if exc else "the check could not run"
         return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})", **base)
+
+
+def _without_expected_values(details: dict | None) -> dict | None:
+    """A hidden check's details keep what the student sent, not what was expected."""
+    if not details:
+        return details
+    expected = {k: v for k, v in details.get("expected", {}).items() if k not in ("preview", "value")}
+    return {**details, "expected": expected}
 
 
 def _title(func: Any, name: str) -> str:

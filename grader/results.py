@@ -23,6 +23,7 @@ class CheckResult:
     message: str = ""
     hint: str = ""
     hidden: bool = False
+    details: dict | None = None  # plain data: expected vs got, the largest difference
 
     @property
     def passed(self) -> bool:
