@@ -47,9 +47,11 @@ class Assignment:
     def public_checks(self) -> Path:
         return self.folder / "checks_public.py"
 
+    hidden_file: Path | None = None  # checks_hidden.py, here or in an instructor's bundle
+
     @property
     def hidden_checks(self) -> Path:
-        return self.folder / "checks_hidden.py"
+        return self.hidden_file or self.folder / "checks_hidden.py"
 
     @property
     def probes(self) -> Path:
@@ -64,10 +66,21 @@ class Assignment:
 class Course:
     root: Path
     assignments: tuple[Assignment, ...]
+    hidden_root: Path | None = None  # an instructor's bundle of hidden checks and their expected values
 
     @property
     def reference_dir(self) -> Path:
         return self.root / "reference"
+
+    def stubs(self) -> dict[str, dict[str, bytes]]:
+        """The files students start from, to tell an untouched stub from their work."""
+        return {a.id: {s: p.read_bytes() for s in (".py", ".ipynb")
+                       if (p := self.template_dir / f"{a.id}{s}").is_file()} for a in self.assignments}
+
+    def expected_files(self, assignment_id: str) -> list[Path]:
+        """Stored expected values (a released course ships these instead of the reference)."""
+        roots = [self.root] + ([self.hidden_root] if self.hidden_root else [])
+        return [p for p in (r / "expected" / f"{assignment_id}.json" for r in roots) if p.is_file()]
 
     @property
     def template_dir(self) -> Path:
@@ -84,21 +97,32 @@ class Course:
         return tuple(self.get(i) for i in ids) if ids else self.assignments
 
 
+RELEASED = ".grader"  # where a released student repository keeps its course
+
+
 def find_course_root(explicit: str | Path | None = None) -> Path:
-    """--course, then $GRADER_COURSE, then the checkout holding this package, then cwd."""
-    candidates = [explicit, os.environ.get("GRADER_COURSE"), Path(__file__).resolve().parent.parent, Path.cwd()]
+    """--course, then $GRADER_COURSE, then a released repo's .grader/ here, then this checkout."""
+    candidates = [explicit, os.environ.get("GRADER_COURSE"), Path.cwd() / RELEASED,
+                  Path(__file__).resolve().parent.parent, Path.cwd()]
     for c in candidates:
         if c and (Path(c) / "assignments").is_dir():
             return Path(c).resolve()
     raise UsageError("no course found: pass --course DIR (a folder with assignments/) or set GRADER_COURSE")
 
 
-def load_course(root: str | Path | None = None) -> Course:
+def load_course(root: str | Path | None = None, hidden: str | Path | None = None) -> Course:
     """Read every assignments/<id>/assignment.toml, ordered as the course teaches them."""
     base = find_course_root(root)
-    found = [load_assignment(d) for d in sorted((base / "assignments").iterdir())
-             if (d / "assignment.toml").is_file()]
-    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))))
+    hidden_root = Path(hidden).resolve() if hidden else None
+    if hidden_root and not (hidden_root / "assignments").is_dir():
+        raise UsageError(f"{hidden_root} is not a hidden-check bundle (no assignments/ folder)")
+    found = []
+    for d in sorted((base / "assignments").iterdir()):
+        if (d / "assignment.toml").is_file():
+            a = load_assignment(d)
+            extra = hidden_root / "assignments" / a.id / "checks_hidden.py" if hidden_root else None
+            found.append(replace(a, hidden_file=extra) if extra and extra.is_file() else a)
+    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))), hidden_root)
 
 
 def load_assignment(folder: Path) -> Assignment:

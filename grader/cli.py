@@ -80,7 +80,7 @@ def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
     if not assignments:
         raise UsageError(f"no assignment files in {folder} (expected e.g. {c.assignments[0].id}.py); "
                          "name one: grader check ID")
-    sub = read_submission("you", folder.resolve(), [a.id for a in assignments])
+    sub = read_submission("you", folder.resolve(), [a.id for a in assignments], c.stubs())
     color = use_color(sys.stdout.isatty())
     all_passed = True
     with ForkServer() as server, Grader(c, server, include_hidden=False) as grader:
@@ -123,7 +123,8 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     entries, skipped = list_entries(submissions)
     for s in skipped:
         click.echo(f"skipped {s}", err=True)
-    subs = [read_submission(sid, path, [a.id for a in assignments]) for sid, path in entries]
+    stubs = c.stubs()
+    subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries]
     started = time.monotonic()
     total = len(subs) * len(assignments)
     with ForkServer() as server, Grader(c, server, hide=(submissions.resolve(), out.resolve())) as grader:
@@ -157,5 +158,111 @@ def report(out: Path) -> None:
     results, batch = load_batch(out)
     render_html(out, results, batch)
     click.echo(f"Rendered {len(results)} student reports and {out / 'index.html'}")
+
+
+@main.command()
+@click.option("--assignment", "assignment_ids", multiple=True, help="Validate only this assignment (repeatable).")
+@course_option
+def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
+    """Check the checks: reference full marks, stub its score, each mutant fails exactly its named checks.
+
+    Example: grader validate --assignment xor
+    """
+    from grader.grading import Grader
+    from grader.validation import validate_assignment
+    from grader.workers import ForkServer
+
+    c = load_course(course)
+    rows = []
+    with ForkServer() as server, Grader(c, server) as grader:
+        for a in c.select(assignment_ids):
+            rows += validate_assignment(grader, a)
+    width = max(len(r.case) for r in rows)
+    for r in rows:
+        mark = "ok " if r.ok else "BAD"
+        click.echo(f"{mark} {r.assignment:<16} {r.case:<{width}}  expected {r.expected}; got {r.got}")
+    surprises = [r for r in rows if not r.ok]
+    click.echo(f"{len(rows) - len(surprises)}/{len(rows)} as expected")
+    sys.exit(1 if surprises else 0)
+
+
+@main.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--hidden-bundle", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the hidden checks and their expected values here (for `grader ci --hidden`).")
+@click.option("--title", default="PyTorch course", show_default=True, help="The course's name in the README.")
+@course_option
+def release(out: Path, hidden_bundle: Path | None, title: str, course: Path | None) -> None:
+    """Build the repository students get: stubs, public checks, expected values, CI workflow.
+
+    Example: grader release ../course-2026 --hidden-bundle ../hidden-2026
+    """
+    from grader.release import build_release
+    from grader.workers import ForkServer
+
+    c = load_course(course)
+    with ForkServer() as server:
+        written = build_release(c, server, out, hidden_bundle, title)
+    click.echo(f"Wrote {len(written)} files to {out}" + (f" and the hidden checks to {hidden_bundle}" if hidden_bundle else ""))
+
+
+@main.command()
+@click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
+              help="The checkout to grade (default: here).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("grader-results"),
+              show_default=True, help="Folder for results.json and junit.xml.")
+@click.option("--fail-under", type=float, default=None,
+              help="Pass when the score reaches this (default: every public check passes).")
+@click.option("--hidden", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="An instructor's hidden-check bundle (from `grader release --hidden-bundle`).")
+@course_option
+def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, course: Path | None) -> None:
+    """Grade this checkout for CI: results.json, JUnit XML, GitHub job summary; exit 0 or 1.
+
+    Example: grader ci --fail-under 50
+    """
+    from grader import github, gradescope
+    from grader.files import write_atomic
+    from grader.grading import Grader, targets_for
+    from grader.junit import to_junit
+    from grader.results import StudentResult
+    from grader.submission import read_submission
+    from grader.terminal import check_lines, use_color
+    from grader.workers import ForkServer
+
+    c = load_course(course, hidden)
+    folder = folder.resolve()
+    assignments = tuple(a for a in c.assignments
+                        if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
+    if not assignments:
+        raise UsageError(f"no assignment files in {folder} (expected e.g. {c.assignments[0].id}.py)")
+    student = os.environ.get("GITHUB_ACTOR") or folder.name
+    sub = read_submission(student, folder, [a.id for a in assignments], c.stubs())
+    started = time.monotonic()
+    with ForkServer() as server, Grader(c, server, include_hidden=hidden is not None,
+                                        hide=(out.resolve(),)) as grader:
+        graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in assignments)
+    result = StudentResult(student, graded, seconds=time.monotonic() - started)
+    write_atomic(out / "results.json", gradescope.dumps(result))
+    write_atomic(out / "junit.xml", to_junit([result]))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github.annotations(result):
+            click.echo(line)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(github.summary_markdown(result) + "\n")
+    color = use_color(sys.stdout.isatty())
+    for a in graded:
+        for line in check_lines(a, color):
+            click.echo(line)
+    public_ok = all(ch.passed or ch.hidden or ch.status.value == "skipped" for a in graded for ch in a.checks)
+    passed = result.score >= fail_under if fail_under is not None else public_ok
+    rule = f"score >= {fail_under:g}" if fail_under is not None else "every public check passes"
+    click.echo(f"Score {result.score:g}/{result.max_score:g}: {'pass' if passed else 'FAIL'} ({rule}). "
+               f"Results in {out}/results.json and {out}/junit.xml")
+    sys.exit(0 if passed else 1)
+
+
 if __name__ == "__main__":
     main()

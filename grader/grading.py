@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from grader.catalogue import Assignment, Course
 from grader.errors import GraderError
-from grader.handles import ExpectedValues, StudentHandle
+from grader.handles import ExpectedValues, StudentHandle, load_store
 from grader.notebook import NotebookError, cells_payload, read_code_cells
 from grader.plugin import GraderPlugin, run_suite
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
@@ -74,11 +74,17 @@ class Grader:
         self.close()
 
     def expected(self, assignment: Assignment) -> dict[str, bytes]:
-        """Record the reference's answers to every expected.* call of the checks, once."""
+        """The reference's answers to every expected.* call of the checks, once per batch:
+        recorded by running the checks on the reference, or read from stored files."""
         if assignment.id not in self._expected:
             ref = self.course.reference_dir / f"{assignment.id}.py"
             if not ref.is_file():
-                raise GraderError(f"no reference solution at {ref}")
+                stored = self.course.expected_files(assignment.id)
+                if not stored:
+                    raise GraderError(f"no reference solution at {ref} and no stored expected values "
+                                      f"for {assignment.id}")
+                self._expected[assignment.id] = {k: v for p in stored for k, v in load_store(p.read_text()).items()}
+                return self._expected[assignment.id]
             target = Target(REFERENCE, SubmissionFile(ref.name, ref.read_bytes()))
             source = make_handle(self.channel, assignment, target, self.scratch / "reference", self.limits, self.hide)
             recorder = ExpectedValues(source=source)

@@ -116,6 +116,25 @@ def call_key(probe: str, args: tuple, kwargs: dict) -> str:
     return hashlib.sha256(probe.encode() + b"\0" + transport.encode([list(args), kwargs])).hexdigest()
 
 
+def save_store(store: dict[str, bytes]) -> str:
+    """Expected values as JSON text (keys sorted, so the same values give the same file)."""
+    import base64
+    import json
+
+    values = {k: base64.b64encode(v).decode() for k, v in sorted(store.items())}
+    return json.dumps({"schema": "grader.expected/1", "values": values}, indent=0) + "\n"
+
+
+def load_store(text: str) -> dict[str, bytes]:
+    import base64
+    import json
+
+    data = json.loads(text)
+    if data.get("schema") != "grader.expected/1":
+        raise ValueError("not an expected-values file written by this grader")
+    return {k: base64.b64decode(v) for k, v in data["values"].items()}
+
+
 class ExpectedValues(_ProbeCalls):
     """The reference's answers to probe calls, keyed by the call.
 

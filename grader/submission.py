@@ -70,12 +70,17 @@ def list_entries(root: Path) -> tuple[list[tuple[str, Path]], list[str]]:
     return sorted(entries.items()), skipped
 
 
-def read_submission(student: str, path: Path, assignment_ids: list[str]) -> Submission:
+Stubs = dict[str, dict[str, bytes]]  # assignment id -> {".py": bytes, ".ipynb": bytes} as shipped
+
+
+def read_submission(student: str, path: Path, assignment_ids: list[str], stubs: Stubs | None = None) -> Submission:
+    """Read a student's files. With both ID.py and ID.ipynb, the .py is graded, unless it
+    is still the shipped stub and the notebook is not (the report says which)."""
     if path.is_dir():
-        return _read(student, _FolderSource(path), assignment_ids)
+        return _read(student, _FolderSource(path), assignment_ids, stubs or {})
     try:
         with zipfile.ZipFile(path) as archive:
-            return _read(student, _ZipSource(archive, path.name), assignment_ids)
+            return _read(student, _ZipSource(archive, path.name), assignment_ids, stubs or {})
     except _Refused as exc:
         return Submission(student, problem=str(exc))
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
@@ -139,7 +144,7 @@ class _ZipSource:
         return data
 
 
-def _read(student: str, source: _FolderSource | _ZipSource, assignment_ids: list[str]) -> Submission:
+def _read(student: str, source: _FolderSource | _ZipSource, assignment_ids: list[str], stubs: Stubs) -> Submission:
     files: dict[str, SubmissionFile] = {}
     problems: dict[str, str] = {}
     notes: dict[str, str] = {}
@@ -159,7 +164,14 @@ def _read(student: str, source: _FolderSource | _ZipSource, assignment_ids: list
         if found and aid not in problems:
             files[aid] = found[0]
             if len(found) > 1:
-                notes[aid] = f"both {found[0].name} and {found[1].name} were submitted: {found[0].name} was graded"
+                py, nb = found
+                shipped = stubs.get(aid, {})
+                py_is_stub, nb_is_stub = py.data == shipped.get(".py"), nb.data == shipped.get(".ipynb")
+                if py_is_stub and not nb_is_stub:
+                    files[aid] = nb
+                    notes[aid] = f"{py.name} is the unchanged stub, so {nb.name} was graded"
+                elif not nb_is_stub:
+                    notes[aid] = f"both {py.name} and {nb.name} were submitted: {py.name} was graded"
         elif aid not in problems:
             problems[aid] = f"no {aid}.py or {aid}.ipynb in the submission"
     return Submission(student, files, problems, None, notes)

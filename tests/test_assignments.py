@@ -3,26 +3,19 @@ alternative correct solution score exactly what they should."""
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, failed_checks
+from conftest import FIXTURES, ROOT
 from grader.catalogue import load_course
 from grader.grading import Target
 from grader.results import AssignmentResult, Status
 from grader.submission import SubmissionFile
+from grader.validation import failed_checks, mutant_fails
 
 COURSE = load_course(ROOT)
 IDS = [a.id for a in COURSE.assignments]
-
-
-def mutant_fails(path: Path) -> set[str]:
-    """The checks a mutant names in its '# fails: a, b' header."""
-    m = re.match(r"# fails: (.+)", path.read_text().splitlines()[0])
-    assert m, f"{path} lacks a '# fails: check, ...' first line"
-    return {x.strip() for x in m.group(1).split(",")}
 
 
 def alternatives(aid: str) -> list[Path]:

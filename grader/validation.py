@@ -1,0 +1,59 @@
+"""Check the checks: the reference scores full, the stub its documented score, and each
+mutant fails exactly the checks its header names (`# fails: check_a, check_b`)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.catalogue import Assignment
+from grader.errors import UsageError
+from grader.grading import Grader, Target
+from grader.results import AssignmentResult, Status
+from grader.submission import SubmissionFile
+
+
+def mutant_fails(path: Path) -> set[str]:
+    """The checks a mutant names in its first line, `# fails: a, b`."""
+    first = path.read_text().splitlines()[0] if path.read_text() else ""
+    m = re.match(r"# fails: (.+)", first)
+    if not m:
+        raise UsageError(f"{path}: the first line must be '# fails: check, ...'")
+    return {x.strip() for x in m.group(1).split(",")}
+
+
+def failed_checks(result: AssignmentResult) -> set[str]:
+    """Checks that ran and did not pass (a check skipped for want of a GPU is neither)."""
+    return {c.check_id for c in result.checks if c.status not in (Status.PASSED, Status.SKIPPED)}
+
+
+@dataclass(frozen=True)
+class Row:
+    assignment: str
+    case: str
+    expected: str
+    got: str
+    ok: bool
+
+
+def validate_assignment(grader: Grader, assignment: Assignment) -> list[Row]:
+    """Grade the reference, the stub and every mutant in one batch; compare with expectations."""
+    course = grader.course
+    cases = {"reference": course.reference_dir / f"{assignment.id}.py",
+             "stub": course.template_dir / f"{assignment.id}.py"}
+    cases.update({f"mutant {m.stem}": m for m in assignment.mutants})
+    targets = [Target(name, SubmissionFile(f"{assignment.id}.py", path.read_bytes())) for name, path in cases.items()]
+    rows = []
+    for target, result in zip(targets, grader.grade(assignment, targets)):
+        failed = failed_checks(result)
+        if target.student == "reference":
+            rows.append(Row(assignment.id, "reference", f"{assignment.points:g}/{assignment.points:g}",
+                            f"{result.score:g}/{result.max_score:g}", not failed and result.score == assignment.points))
+        elif target.student == "stub":
+            rows.append(Row(assignment.id, "stub", f"{assignment.stub_score:g}", f"{result.score:g}",
+                            result.error is None and result.score == assignment.stub_score))
+        else:
+            want = mutant_fails(cases[target.student])
+            rows.append(Row(assignment.id, target.student, "fails " + ", ".join(sorted(want)),
+                            "fails " + (", ".join(sorted(failed)) or "nothing"), failed == want))
+    return rows
