@@ -6,6 +6,12 @@ overhead: the engine's marginal cost per extra submission, from grading 41 vs 1
 hostile-batch: 200 submissions, 20 of them hostile (tests/fixtures/hostile), graded
   in one batch with -j 2; every honest submission must score as when graded alone,
   and the grader's own peak memory is reported (target < 1 GiB).
+class: a synthetic class of N students x 7 assignments (correct in several styles,
+  one-bug, broken), graded with `grader grade -j <cores>`; against it, the checks'
+  own work run directly in one process (benchmarks/direct.py: the yardstick for the
+  engine's overhead) and the naive way, a fresh `python -m pytest` per submission and
+  assignment (on a sample of students, extrapolated; say --naive-sample N for all).
+  CPU is measured over the whole process tree with a cpuacct cgroup (as root).
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 
@@ -35,7 +42,7 @@ class TreeMemory:
 
     def __init__(self, pid: int, every: float = 0.25) -> None:
         self.pid, self.every = pid, every
-        self.peak_root = self.peak_total = 0
+        self.peak_root = self.peak_total = self.peak_worker = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -68,6 +75,10 @@ class TreeMemory:
             while todo:
                 pid = todo.pop()
                 total += self._field(f"/proc/{pid}/smaps_rollup", "Pss:")
+                if self._field(f"/proc/{pid}/status", "Uid:") // 1024 >= 200_000:  # a sandbox worker
+                    private = (self._field(f"/proc/{pid}/smaps_rollup", "Private_Clean:")
+                               + self._field(f"/proc/{pid}/smaps_rollup", "Private_Dirty:"))
+                    self.peak_worker = max(self.peak_worker, private)
                 if pid == self.pid:
                     self.peak_root = max(self.peak_root, self._field(f"/proc/{pid}/status", "VmRSS:"))
                 todo += tree.get(pid, [])
@@ -132,6 +143,133 @@ def overhead(args: argparse.Namespace) -> None:
           f"(target < 0.1)")
 
 
+class CpuCgroup:
+    """CPU time of a command and everything it starts, forked workers included."""
+
+    def __init__(self, name: str) -> None:
+        self.path = next((p / name for p in (Path("/sys/fs/cgroup/cpuacct"), Path("/sys/fs/cgroup/cpu,cpuacct"))
+                          if p.is_dir()), None)
+        if self.path is not None:
+            try:
+                self.path.mkdir(exist_ok=True)
+            except OSError:
+                self.path = None
+
+    def wrap(self, cmd: list[str]) -> list[str]:
+        if self.path is None:
+            return cmd
+        return ["bash", "-c", f'echo $$ > {self.path}/cgroup.procs && exec "$@"', "bash", *cmd]
+
+    def seconds(self) -> float | None:
+        return int((self.path / "cpuacct.usage").read_text()) / 1e9 if self.path else None
+
+
+def synthetic_class(folder: Path, n: int, assignments: list[str], seed: int = 7) -> dict[tuple[str, str], Path]:
+    """N students: per assignment, 60% correct (reference or another style), 30% one bug, 10% broken."""
+    import random
+
+    rng = random.Random(seed)
+    chosen = {}
+    for i in range(n):
+        student = folder / f"student{i:03d}"
+        student.mkdir(parents=True)
+        for aid in assignments:
+            correct = [ROOT / "reference" / f"{aid}.py"] + sorted((ROOT / "tests/fixtures/alternatives" / aid).glob("*.py"))
+            mutants = sorted((ROOT / "assignments" / aid / "mutants").glob("*.py"))
+            roll = rng.random()
+            if roll < 0.6:
+                path = rng.choice(correct)
+            elif roll < 0.9:
+                path = rng.choice(mutants)
+            else:
+                path = ROOT / "student_template" / f"{aid}.py"
+            if roll >= 0.97:  # broken beyond a stub: a syntax error
+                (student / f"{aid}.py").write_text("def oops(:\n    pass\n")
+                path = student / f"{aid}.py"
+            else:
+                shutil.copy(path, student / f"{aid}.py")
+            chosen[(student.name, aid)] = student / f"{aid}.py"
+    return chosen
+
+
+def naive_seconds(files: list[tuple[str, Path]], jobs: int) -> float:
+    """Wall time of one fresh `python -m pytest` per (assignment, file), `jobs` at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(item: tuple[str, Path]) -> None:
+        aid, path = item
+        folder = ROOT / "assignments" / aid
+        env = {**os.environ, "NAIVE_STUDENT": str(path), "NAIVE_ASSIGNMENT": aid, "OMP_NUM_THREADS": "1",
+               "PYTHONPATH": f"{ROOT / 'benchmarks'}:{ROOT}"}
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "naive_plugin", "-p", "no:cacheprovider",
+                        "-c", os.devnull, "--rootdir", str(ROOT), "--import-mode=importlib", "--noconftest",
+                        str(folder / "checks_public.py"), str(folder / "checks_hidden.py")],
+                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(one, files))
+    return time.perf_counter() - started
+
+
+def class_benchmark(args: argparse.Namespace) -> None:
+    from direct import run_direct
+
+    from grader.catalogue import load_course
+    from grader.grading import Grader
+    from grader.workers import ForkServer
+
+    course = load_course(ROOT)
+    ids = [a.id for a in course.assignments]
+    jobs = args.jobs or os.cpu_count() or 1
+    n = args.students
+    t_torch = import_torch_seconds()
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        chosen = synthetic_class(subs, n, ids)
+        cpu = CpuCgroup(f"grader-bench-{os.getpid()}")
+        cmd = cpu.wrap([sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(Path(tmp) / "out"),
+                        "-j", str(jobs)])
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+        memory = TreeMemory(proc.pid)
+        if proc.wait() != 0:
+            raise SystemExit("grading failed")
+        memory.stop()
+        wall = time.perf_counter() - started
+        engine_cpu = cpu.seconds()
+
+        # The checks' own work: same probes and checks, no engine, one process, one thread.
+        with ForkServer() as server, Grader(course, server) as grader:
+            stores = {aid: grader.expected(course.get(aid)) for aid in ids}
+        direct_started = time.process_time()
+        for aid in ids:
+            run_direct(course.get(aid), [chosen[(s.name, aid)] for s in sorted(subs.iterdir())], stores[aid])
+        direct_cpu = time.process_time() - direct_started
+
+        sample = sorted(subs.iterdir())[:args.naive_sample]
+        naive = naive_seconds([(aid, chosen[(s.name, aid)]) for s in sample for aid in ids], jobs)
+        naive_total = naive * n / len(sample)
+
+    subs_count = n * len(ids)
+    print(f"class: {n} students x {len(ids)} assignments = {subs_count} submissions, -j {jobs}")
+    print(f"import torch:                          {t_torch * 1000:8.0f} ms")
+    print(f"engine wall time:                      {wall:8.1f} s  ({subs_count / wall:.1f} submissions/s)")
+    if engine_cpu is not None:
+        overhead = (engine_cpu - direct_cpu) / subs_count
+        print(f"engine CPU (whole process tree):       {engine_cpu:8.1f} s")
+        print(f"checks' own CPU (direct, no engine):   {direct_cpu:8.1f} s")
+        print(f"CPU ratio engine / checks:             {engine_cpu / direct_cpu:8.2f}   (target <= 1.3)")
+        print(f"engine overhead per submission:        {overhead * 1000:8.1f} ms = {overhead / t_torch:.3f} x import torch"
+              " (target < 0.1)")
+    print(f"naive (fresh pytest per submission):   {naive:8.1f} s for {len(sample)} students"
+          + (f", {naive_total:.0f} s extrapolated to {n}" if len(sample) < n else ""))
+    print(f"speed-up over naive:                   {naive_total / wall:8.1f} x  (target >= 10)")
+    print(f"peak memory: grader process {memory.peak_root / 2**20:.0f} MiB RSS; grader + pool + fork server "
+          f"+ workers {memory.peak_total / 2**20:.0f} MiB PSS (target < 1536); largest worker "
+          f"{memory.peak_worker / 2**20:.0f} MiB private")
+
+
 def hostile_batch(args: argparse.Namespace) -> None:
     from test_hostile import CASES, source  # the corpus and how its files are composed
 
@@ -178,11 +316,15 @@ def main() -> None:
     p = sub.add_parser("overhead", help="marginal engine cost per submission")
     p.add_argument("--assignment", default="tensor_creation")
     p.add_argument("--repeats", type=int, default=2)
+    p = sub.add_parser("class", help="a synthetic class: engine vs checks' own work vs naive")
+    p.add_argument("--students", type=int, default=200)
+    p.add_argument("--jobs", type=int, default=0, help="default: number of cores")
+    p.add_argument("--naive-sample", type=int, default=10, help="students graded the naive way")
     p = sub.add_parser("hostile-batch", help="200 submissions, 20 hostile, -j 2")
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--hostile", type=int, default=20)
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
-    {"overhead": overhead, "hostile-batch": hostile_batch}[args.what](args)
+    {"overhead": overhead, "hostile-batch": hostile_batch, "class": class_benchmark}[args.what](args)
 
 
 if __name__ == "__main__":
