@@ -5,6 +5,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -103,9 +104,11 @@ def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
 @click.option("--assignment", "assignment_ids", multiple=True, help="Grade only this assignment (repeatable).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the results as JUnit XML here.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on this Dask cluster (e.g. tcp://scheduler:8786); needs grader[dask].")
 @course_option
 def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ...], junit: Path | None,
-          course: Path | None) -> None:
+          scheduler: str | None, course: Path | None) -> None:
     """Grade a class: one folder or .zip per student in SUBMISSIONS.
 
     Example: grader grade submissions/ --out results/ -j 2
@@ -125,14 +128,25 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
         click.echo(f"skipped {s}", err=True)
     stubs = c.stubs()
     subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries]
+    client = _dask_client(scheduler) if scheduler else None  # fails before any work
     started = time.monotonic()
     total = len(subs) * len(assignments)
     with ForkServer() as server, Grader(c, server, hide=(submissions.resolve(), out.resolve())) as grader:
-        if sys.stderr.isatty():
-            with click.progressbar(length=total, label="Grading", file=sys.stderr) as bar:
-                results = grade_batch(grader, assignments, subs, jobs, progress=bar.update)
-        else:
-            results = grade_batch(grader, assignments, subs, jobs)
+        def run(progress: Any = None) -> list:
+            if client is None:
+                return grade_batch(grader, assignments, subs, jobs, progress=progress)
+            from grader.distributed import grade_on_cluster
+            return grade_on_cluster(client, grader, list(assignments), subs, progress)
+
+        try:
+            if sys.stderr.isatty():
+                with click.progressbar(length=total, label="Grading", file=sys.stderr) as bar:
+                    results = run(bar.update)
+            else:
+                results = run()
+        finally:
+            if client is not None:
+                client.close()
     seconds = time.monotonic() - started
     write_batch(out, assignments, results, seconds, junit)
     max_total = sum(a.points for a in assignments)
@@ -144,6 +158,14 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     flagged = [r.student for r in results if html_report.flags(r)]
     if flagged:
         click.echo(f"Flagged for a look ({len(flagged)}): {', '.join(flagged[:10])}" + (" ..." if len(flagged) > 10 else ""))
+
+
+def _dask_client(address: str) -> Any:
+    try:
+        from grader.distributed import connect
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'grader[dask]'") from None
+    return connect(address)
 
 
 @main.command()

@@ -99,11 +99,6 @@ def _close_fds_except(keep: set[int]) -> None:
 
 
 def serve(path: str) -> None:
-    from grader import isolation
-
-    isolation.die_with_parent()
-    if os.getppid() == 1:
-        sys.exit(0)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     warm_up()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -114,8 +109,15 @@ def serve(path: str) -> None:
     print("ready", flush=True)
     sel = selectors.DefaultSelector()
     sel.register(listener, selectors.EVENT_READ)
+    # The grader holds our stdin open: EOF means it is gone, whichever thread started us
+    # (PR_SET_PDEATHSIG follows the starting thread, and a Dask worker may use a pool thread).
+    sel.register(sys.stdin.fileno(), selectors.EVENT_READ)
     while True:
         for key, _ in sel.select():
+            if key.fileobj == sys.stdin.fileno():
+                if not os.read(sys.stdin.fileno(), 4096):
+                    os._exit(0)
+                continue
             if key.fileobj is listener:
                 conn, _ = listener.accept()
                 sel.register(conn, selectors.EVENT_READ)

@@ -6,12 +6,11 @@ from the reference, once per batch -> each assignment's checks over the students
 """
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -216,8 +215,15 @@ def targets_for(assignment: Assignment, submissions: list[Submission]) -> list[T
 
 
 def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: list[Submission],
-                jobs: int = 1, progress: Callable[[int], None] | None = None) -> list[StudentResult]:
-    """Grade every submission on every assignment; results sorted by student."""
+                jobs: int = 1, progress: Callable[[int], None] | None = None,
+                executor: Executor | None = None, task: Callable[..., list[AssignmentResult]] | None = None,
+                ) -> list[StudentResult]:
+    """Grade every submission on every assignment; results sorted by student.
+
+    Work is cut into (assignment, chunk of students) tasks. They run here (jobs=1), in a
+    local pool of `jobs` processes sharing one fork server, or on any other executor
+    (grader/distributed.py passes a Dask cluster's) with the `task` that runs there.
+    """
     started = time.monotonic()
     assignments = list(assignments)
     stores = {a.id: grader.expected(a) for a in assignments}
@@ -232,17 +238,22 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
         if progress:
             progress(len(targets))
 
-    if jobs <= 1:
+    if executor is None and jobs <= 1:
         for aid, targets in tasks:
             collect(grader.grade(grader.course.get(aid), targets), targets)
     else:
-        ctx = get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_shard_init,
-                                 initargs=(grader.course, grader.server.path, grader.include_hidden,
-                                           grader.limits, stores, grader.hide)) as pool:
-            futures = {pool.submit(_shard_run, aid, targets): targets for aid, targets in tasks}
+        own = executor is None
+        if executor is None:
+            executor = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_shard_init,
+                                           initargs=(grader.course, grader.server.path, grader.include_hidden,
+                                                     grader.limits, stores, grader.hide))
+        try:
+            futures = {executor.submit(task or _shard_run, aid, targets): targets for aid, targets in tasks}
             for fut in as_completed(futures):
                 collect(fut.result(), futures[fut])
+        finally:
+            if own:
+                executor.shutdown()
     elapsed = time.monotonic() - started
     return [StudentResult(s.student, tuple(by_student[s.student][a.id] for a in assignments),
                           seconds=elapsed / max(len(submissions), 1))

@@ -59,7 +59,7 @@ class ForkServer:
         # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
         # the grader package comes from where it is installed (or PYTHONPATH below).
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, self.path], stdin=subprocess.DEVNULL,
+            [sys.executable, "-I", "-c", _BOOT, self.path], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=None, env=env, text=True)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if line.strip() != "ready":
@@ -82,8 +82,9 @@ class ForkServer:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        for pipe in (self.proc.stdout, self.proc.stdin):
+            if pipe:
+                pipe.close()
         try:
             os.unlink(self.path)
         except OSError:

@@ -1,0 +1,94 @@
+"""Grade a batch on an existing Dask cluster (Slurm through dask-jobqueue, Kubernetes
+through dask-kubernetes, or `dask scheduler` + `dask worker` by hand); no scheduler of ours.
+
+Each Dask worker hosts the same engine as a local run: a worker plugin starts one fork
+server per Dask worker (not per task) and unpacks the course's checks and probes, which
+travel once inside the plugin with the expected values the client computed. Tasks
+carry submissions as bytes and return plain results; the client writes every output.
+A Dask worker that dies loses nothing: the scheduler runs its tasks elsewhere.
+Imported only for `grader grade --scheduler`.
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from distributed import Client, WorkerPlugin, get_worker
+
+from grader.catalogue import Course, load_course
+from grader.errors import UsageError
+from grader.grading import Grader, grade_batch
+from grader.results import AssignmentResult, StudentResult
+from grader.submission import Submission
+from grader.workers import ForkServer
+
+PLUGIN_NAME = "grader-engine"
+
+
+def course_bundle(course: Course) -> bytes:
+    """The checks, probes and metadata the workers need (no reference, no mutants), as a tarball."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for a in course.assignments:
+            files = [a.folder / n for n in ("assignment.toml", "probes.py", "checks_public.py")]
+            files.append(a.hidden_checks)
+            for path in files:
+                if path.is_file():
+                    name = "checks_hidden.py" if path == a.hidden_checks else path.name
+                    tar.add(path, arcname=f"assignments/{a.id}/{name}")
+    return buffer.getvalue()
+
+
+class EnginePlugin(WorkerPlugin):
+    """Starts the grading engine in a Dask worker: once per worker, kept for every task."""
+
+    name = PLUGIN_NAME
+
+    def __init__(self, bundle: bytes, stores: dict[str, dict[str, bytes]], include_hidden: bool,
+                 limits: dict[str, float]) -> None:
+        self.bundle, self.stores, self.include_hidden, self.limits = bundle, stores, include_hidden, limits
+
+    def setup(self, worker: Any) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="grader-course-"))
+        with tarfile.open(fileobj=io.BytesIO(self.bundle), mode="r:gz") as tar:
+            tar.extractall(folder, filter="data")
+        server = ForkServer()
+        grader = Grader(load_course(folder), server, self.include_hidden, self.limits)
+        grader._expected = dict(self.stores)  # computed once by the client, never per task
+        worker._grader_engine = (grader, server, folder)
+
+    def teardown(self, worker: Any) -> None:
+        grader, server, folder = getattr(worker, "_grader_engine", (None, None, None))
+        if grader is not None:
+            grader.close()
+            server.close()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _grade_on_worker(assignment_id: str, targets: list) -> list[AssignmentResult]:
+    grader = get_worker()._grader_engine[0]
+    return grader.grade(grader.course.get(assignment_id), targets)
+
+
+def connect(address: str, timeout: float = 10.0) -> Client:
+    """A client for the scheduler, or a one-line UsageError before any work starts."""
+    try:
+        return Client(address, timeout=f"{timeout}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
+def grade_on_cluster(client: Client, grader: Grader, assignments: list, submissions: list[Submission],
+                     progress: Callable[[int], None] | None = None) -> list[StudentResult]:
+    """grade_batch, with the tasks run by the cluster's workers (retried elsewhere if one dies)."""
+    stores = {a.id: grader.expected(a) for a in assignments}
+    client.register_plugin(EnginePlugin(course_bundle(grader.course), stores, grader.include_hidden, grader.limits),
+                           name=PLUGIN_NAME)
+    threads = max(1, sum(client.nthreads().values()))
+    executor = client.get_executor(retries=3, pure=False)
+    return grade_batch(grader, assignments, submissions, jobs=threads, progress=progress,
+                       executor=executor, task=_grade_on_worker)
