@@ -188,3 +188,21 @@ def expect_fields(got: Any, want: dict, what: str, hints: dict[str, str] | None 
     for key, value in want.items():
         expect_equal(got[key], value, f"{what}[{key!r}]", hints.get(key, ""))
     return got
+
+
+def expect_floats(got: Any, want: list[float], what: str, hint: str = "") -> list:
+    """A list of Python floats, one per expected value, each at float32 tolerance."""
+    expect_type(got, list, what, hint)
+    if len(got) != len(want):
+        raise CheckFailure(f"{what} has {len(got)} values, expected {len(want)}", hint)
+    for i, (g, w) in enumerate(zip(got, want)):
+        expect_float(g, w, f"{what}[{i}]", hint if type(g) is float else
+                     "Append loss.item(): a Python float. A tensor keeps its whole graph alive.")
+    return got
+
+
+def seeded_tensors(shapes: dict[str, tuple[int, ...]], seed: int, scale: float = 1.0) -> dict[str, torch.Tensor]:
+    """Standard-normal tensors (e.g. a state_dict) from a private generator: the same
+    inputs for every student and for the reference, whatever else ran before."""
+    gen = torch.Generator().manual_seed(seed)
+    return {name: scale * torch.randn(shape, generator=gen) for name, shape in shapes.items()}

@@ -99,6 +99,8 @@ def _close_fds_except(keep: set[int]) -> None:
 
 
 def serve(path: str) -> None:
+    from grader import isolation
+
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     warm_up()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -111,7 +113,10 @@ def serve(path: str) -> None:
     sel.register(listener, selectors.EVENT_READ)
     # The grader holds our stdin open: EOF means it is gone, whichever thread started us
     # (PR_SET_PDEATHSIG follows the starting thread, and a Dask worker may use a pool thread).
-    sel.register(sys.stdin.fileno(), selectors.EVENT_READ)
+    try:
+        sel.register(sys.stdin.fileno(), selectors.EVENT_READ)
+    except (OSError, ValueError):  # not a pipe (started by hand): PR_SET_PDEATHSIG is all there is
+        isolation.die_with_parent()
     while True:
         for key, _ in sel.select():
             if key.fileobj == sys.stdin.fileno():

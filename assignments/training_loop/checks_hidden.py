@@ -1,7 +1,7 @@
 """Hidden checks for training_loop: stale gradients, another model, eval-mode models."""
 import torch
 
-from grader.checks import CheckFailure, expect_close, expect_float, expect_type, points
+from grader.checks import CheckFailure, expect_close, expect_float, expect_floats, points, seeded_tensors
 
 
 def data(seed, n, outputs):
@@ -10,20 +10,17 @@ def data(seed, n, outputs):
     return x, torch.randn(n, outputs, generator=gen)
 
 
+SHAPES = {"linear": {"weight": (1, 3), "bias": (1,)},
+          "mlp": {"0.weight": (8, 3), "0.bias": (8,), "2.weight": (2, 8), "2.bias": (2,)},
+          "dropout": {"0.weight": (6, 3), "0.bias": (6,), "3.weight": (1, 6), "3.bias": (1,)}}
+
+
 def init(arch, seed):
-    shapes = {"linear": {"weight": (1, 3), "bias": (1,)},
-              "mlp": {"0.weight": (8, 3), "0.bias": (8,), "2.weight": (2, 8), "2.bias": (2,)},
-              "dropout": {"0.weight": (6, 3), "0.bias": (6,), "3.weight": (1, 6), "3.bias": (1,)}}[arch]
-    gen = torch.Generator().manual_seed(seed)
-    return {k: 0.5 * torch.randn(s, generator=gen) for k, s in shapes.items()}
+    return seeded_tensors(SHAPES[arch], seed, scale=0.5)
 
 
 def check_run(got, want, what):
-    expect_type(got["losses"], list, what)
-    if len(got["losses"]) != len(want["losses"]):
-        raise CheckFailure(f"{what} returned {len(got['losses'])} losses, expected {len(want['losses'])}")
-    for g, w in zip(got["losses"], want["losses"]):
-        expect_float(g, w, f"a loss from {what}")
+    expect_floats(got["losses"], want["losses"], f"the losses of {what}")
     for name, value in want["state"].items():
         expect_close(got["state"][name], value, f"{what}: {name}")
 

@@ -1,10 +1,7 @@
 """Public checks for training_loop: a linear model learning y = 2a - b + 0.5c."""
 import torch
 
-from grader.checks import CheckFailure, expect_close, expect_float, expect_type, points
-
-LOSS_HINT = "Append loss.item(): a Python float. Appending the tensor keeps every epoch's graph alive."
-
+from grader.checks import CheckFailure, expect_close, expect_float, expect_floats, expect_type, points, seeded_tensors
 
 def data(seed, n=16, outputs=1):
     gen = torch.Generator().manual_seed(seed)
@@ -13,21 +10,13 @@ def data(seed, n=16, outputs=1):
     return x, y
 
 
+SHAPES = {"linear": {"weight": (1, 3), "bias": (1,)},
+          "mlp": {"0.weight": (8, 3), "0.bias": (8,), "2.weight": (2, 8), "2.bias": (2,)},
+          "dropout": {"0.weight": (6, 3), "0.bias": (6,), "3.weight": (1, 6), "3.bias": (1,)}}
+
+
 def init(arch, seed):
-    shapes = {"linear": {"weight": (1, 3), "bias": (1,)},
-              "mlp": {"0.weight": (8, 3), "0.bias": (8,), "2.weight": (2, 8), "2.bias": (2,)},
-              "dropout": {"0.weight": (6, 3), "0.bias": (6,), "3.weight": (1, 6), "3.bias": (1,)}}[arch]
-    gen = torch.Generator().manual_seed(seed)
-    return {k: 0.5 * torch.randn(s, generator=gen) for k, s in shapes.items()}
-
-
-def check_losses(got, want, what):
-    expect_type(got, list, what, "Return a list with one loss per epoch.")
-    if len(got) != len(want):
-        raise CheckFailure(f"{what} has {len(got)} losses, expected {len(want)} (one per epoch)")
-    for epoch, (g, w) in enumerate(zip(got, want)):
-        expect_float(g, w, f"the loss of epoch {epoch}", LOSS_HINT if type(g) is not float else
-                     "Measure the loss before the step, and zero the gradients before backward().")
+    return seeded_tensors(SHAPES[arch], seed, scale=0.5)
 
 
 def check_state(got, want, what):
@@ -41,8 +30,9 @@ def test_train_losses(student, expected):
     """train returns each epoch's loss as a Python float"""
     x, y = data(1)
     args = ("linear", init("linear", 2), x, y)
-    check_losses(student.train_run(*args, epochs=20, lr=0.05)["losses"],
-                 expected.train_run(*args, epochs=20, lr=0.05)["losses"], "train(model, x, y, epochs=20, lr=0.05)")
+    expect_floats(student.train_run(*args, epochs=20, lr=0.05)["losses"],
+                  expected.train_run(*args, epochs=20, lr=0.05)["losses"], "the losses of train(..., epochs=20, lr=0.05)",
+                  "One loss per epoch, measured before the step, with the gradients zeroed before backward().")
 
 
 @points(1)
