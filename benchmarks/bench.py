@@ -12,6 +12,10 @@ class: a synthetic class of N students x 7 assignments (correct in several style
   engine's overhead) and the naive way, a fresh `python -m pytest` per submission and
   assignment (on a sample of students, extrapolated; say --naive-sample N for all).
   CPU is measured over the whole process tree with a cpuacct cgroup (as root).
+spawn: where an engine's per-submission time goes: CPU per sandbox worker (fork of the
+  supervisor and the worker, namespaces, mounts, cgroups, uid drop) and per probe call.
+dask: the same class graded on a local Dask cluster of 2 worker processes and with
+  `-j 2` locally (wall times).
 """
 from __future__ import annotations
 
@@ -270,6 +274,59 @@ def class_benchmark(args: argparse.Namespace) -> None:
           f"{memory.peak_worker / 2**20:.0f} MiB private")
 
 
+def spawn(args: argparse.Namespace) -> None:
+    """CPU per worker and per call, measured in a cpuacct cgroup around a child process."""
+    cpu = CpuCgroup(f"grader-spawn-{os.getpid()}")
+    code = f"""
+import os, sys, tempfile, time
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from grader.catalogue import Limits
+from grader.workers import ForkServer, WorkerSpec
+usage = lambda: int(Path({str(cpu.path)!r} + "/cpuacct.usage").read_text()) / 1e9 if {cpu.path is not None} else time.process_time()
+with ForkServer() as server:
+    channel = server.connect()
+    folder = tempfile.mkdtemp(); os.chmod(folder, 0o755)
+    Path(folder, "m.py").write_text("def f(x):\\n    return x\\n"); os.chmod(Path(folder, "m.py"), 0o644)
+    spec = WorkerSpec("m", folder + "/m.py", folder, None, Limits(), hide=({str(ROOT)!r},))
+    n = {args.workers}
+    c0, t0 = usage(), time.perf_counter()
+    for _ in range(n):
+        w = channel.spawn(spec); w.wait_ready(); w.close()
+    print(f"per worker: {{(usage() - c0) / n * 1000:.1f}} ms CPU, {{(time.perf_counter() - t0) / n * 1000:.1f}} ms wall"
+          f" (layers missing: {{w.missing_layers or 'none'}})")
+    w = channel.spawn(spec); w.wait_ready()
+    c0, t0 = usage(), time.perf_counter()
+    for _ in range(n * 10):
+        w.call("f", ([1.0] * 10,), {{}}, 5)
+    print(f"per probe call: {{(usage() - c0) / n / 10 * 1000:.2f}} ms CPU, {{(time.perf_counter() - t0) / n / 10 * 1000:.2f}} ms wall")
+    w.close()
+"""
+    subprocess.run(cpu.wrap([sys.executable, "-c", code]), check=True)
+
+
+def dask_vs_local(args: argparse.Namespace) -> None:
+    from distributed import LocalCluster
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        synthetic_class(subs, args.students, [a for a in args.assignment])
+        extra = [x for aid in args.assignment for x in ("--assignment", aid)]
+        local, _ = run_grade(subs, Path(tmp) / "local", 2, args.assignment)
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster:
+            cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(Path(tmp) / "dask"),
+                   "--scheduler", cluster.scheduler_address, *extra]
+            started = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            remote = time.perf_counter() - started
+        same = (Path(tmp) / "local" / "grades.csv").read_text() == (Path(tmp) / "dask" / "grades.csv").read_text()
+    print(f"{args.students} students x {len(args.assignment)} assignments")
+    print(f"local, -j 2:                         {local:6.1f} s")
+    print(f"Dask LocalCluster, 2 worker processes: {remote:6.1f} s (includes starting one engine per worker)")
+    print(f"same grades.csv: {same}")
+
+
 def hostile_batch(args: argparse.Namespace) -> None:
     from test_hostile import CASES, source  # the corpus and how its files are composed
 
@@ -320,11 +377,18 @@ def main() -> None:
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--jobs", type=int, default=0, help="default: number of cores")
     p.add_argument("--naive-sample", type=int, default=10, help="students graded the naive way")
+    p = sub.add_parser("spawn", help="CPU per sandbox worker and per probe call")
+    p.add_argument("--workers", type=int, default=40)
+    p = sub.add_parser("dask", help="the same class on a 2-process Dask cluster and with -j 2")
+    p.add_argument("--students", type=int, default=40)
+    p.add_argument("--assignment", nargs="+", default=["tensor_creation", "autograd_basics", "simple_net",
+                                                        "training_loop", "device_moves", "gotchas"])
     p = sub.add_parser("hostile-batch", help="200 submissions, 20 hostile, -j 2")
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--hostile", type=int, default=20)
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
-    {"overhead": overhead, "hostile-batch": hostile_batch, "class": class_benchmark}[args.what](args)
+    {"overhead": overhead, "hostile-batch": hostile_batch, "class": class_benchmark, "spawn": spawn,
+     "dask": dask_vs_local}[args.what](args)
 
 
 if __name__ == "__main__":

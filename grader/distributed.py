@@ -3,8 +3,9 @@ through dask-kubernetes, or `dask scheduler` + `dask worker` by hand); no schedu
 
 Each Dask worker hosts the same engine as a local run: a worker plugin starts one fork
 server per Dask worker (not per task) and unpacks the course's checks and probes, which
-travel once inside the plugin with the expected values the client computed. Tasks
-carry submissions as bytes and return plain results; the client writes every output.
+travel once inside the plugin. The client computes the expected values once; each task
+carries its assignment's (a few KiB) and its submissions as bytes, and returns plain
+results; the client writes every output.
 A Dask worker that dies loses nothing: the scheduler runs its tasks elsewhere.
 Imported only for `grader grade --scheduler`.
 """
@@ -21,7 +22,7 @@ from distributed import Client, WorkerPlugin, get_worker
 
 from grader.catalogue import Course, load_course
 from grader.errors import UsageError
-from grader.grading import Grader, grade_batch
+from grader.grading import Grader, grade_batch, run_task
 from grader.results import AssignmentResult, StudentResult
 from grader.submission import Submission
 from grader.workers import ForkServer
@@ -48,9 +49,8 @@ class EnginePlugin(WorkerPlugin):
 
     name = PLUGIN_NAME
 
-    def __init__(self, bundle: bytes, stores: dict[str, dict[str, bytes]], include_hidden: bool,
-                 limits: dict[str, float]) -> None:
-        self.bundle, self.stores, self.include_hidden, self.limits = bundle, stores, include_hidden, limits
+    def __init__(self, bundle: bytes, include_hidden: bool, limits: dict[str, float]) -> None:
+        self.bundle, self.include_hidden, self.limits = bundle, include_hidden, limits
 
     def setup(self, worker: Any) -> None:
         folder = Path(tempfile.mkdtemp(prefix="grader-course-"))
@@ -58,7 +58,6 @@ class EnginePlugin(WorkerPlugin):
             tar.extractall(folder, filter="data")
         server = ForkServer()
         grader = Grader(load_course(folder), server, self.include_hidden, self.limits)
-        grader._expected = dict(self.stores)  # computed once by the client, never per task
         worker._grader_engine = (grader, server, folder)
 
     def teardown(self, worker: Any) -> None:
@@ -69,9 +68,8 @@ class EnginePlugin(WorkerPlugin):
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _grade_on_worker(assignment_id: str, targets: list) -> list[AssignmentResult]:
-    grader = get_worker()._grader_engine[0]
-    return grader.grade(grader.course.get(assignment_id), targets)
+def _grade_on_worker(assignment_id: str, targets: list, store: dict[str, bytes]) -> list[AssignmentResult]:
+    return run_task(get_worker()._grader_engine[0], assignment_id, targets, store)
 
 
 def connect(address: str, timeout: float = 10.0) -> Client:
@@ -85,8 +83,7 @@ def connect(address: str, timeout: float = 10.0) -> Client:
 def grade_on_cluster(client: Client, grader: Grader, assignments: list, submissions: list[Submission],
                      progress: Callable[[int], None] | None = None) -> list[StudentResult]:
     """grade_batch, with the tasks run by the cluster's workers (retried elsewhere if one dies)."""
-    stores = {a.id: grader.expected(a) for a in assignments}
-    client.register_plugin(EnginePlugin(course_bundle(grader.course), stores, grader.include_hidden, grader.limits),
+    client.register_plugin(EnginePlugin(course_bundle(grader.course), grader.include_hidden, grader.limits),
                            name=PLUGIN_NAME)
     threads = max(1, sum(client.nthreads().values()))
     executor = client.get_executor(retries=3, pure=False)

@@ -54,6 +54,7 @@ class Grader:
         self.hide = tuple(str(p) for p in (course.root, self.scratch, *hide))
         self._channel: ServerChannel | None = None
         self._expected: dict[str, dict[str, bytes]] = {}
+        self.cost: dict[str, float] = {}  # seconds the reference took per assignment: a task-size estimate
 
     @property
     def channel(self) -> ServerChannel:
@@ -87,11 +88,13 @@ class Grader:
             target = Target(REFERENCE, SubmissionFile(ref.name, ref.read_bytes()))
             source = make_handle(self.channel, assignment, target, self.scratch / "reference", self.limits, self.hide)
             recorder = ExpectedValues(source=source)
+            started = time.monotonic()
             try:
                 result, = run_assignment(self.channel, assignment, [target], recorder,
                                          self.include_hidden, self.scratch, self.limits, self.hide)
             finally:
                 source.close()
+            self.cost[assignment.id] = time.monotonic() - started
             failed = [c for c in result.checks if c.status not in (Status.PASSED, Status.SKIPPED)]
             if failed:
                 raise GraderError(f"the reference solution fails {assignment.id} checks "
@@ -193,16 +196,21 @@ _shard_grader: Grader | None = None
 
 
 def _shard_init(course: Course, server_path: str, include_hidden: bool, limits: dict[str, float],
-                stores: dict[str, dict[str, bytes]], hide: tuple[str, ...]) -> None:
+                hide: tuple[str, ...]) -> None:
     global _shard_grader
     server = ForkServer.attach(server_path)
     _shard_grader = Grader(course, server, include_hidden, limits, tuple(Path(h) for h in hide))
-    _shard_grader._expected = stores
 
 
-def _shard_run(assignment_id: str, targets: list[Target]) -> list[AssignmentResult]:
+def run_task(grader: Grader, assignment_id: str, targets: list[Target], store: dict[str, bytes]) -> list[AssignmentResult]:
+    """One task anywhere: the batch's expected values travel with it (computed once, by the client)."""
+    grader._expected.setdefault(assignment_id, store)
+    return grader.grade(grader.course.get(assignment_id), targets)
+
+
+def _shard_run(assignment_id: str, targets: list[Target], store: dict[str, bytes]) -> list[AssignmentResult]:
     assert _shard_grader is not None
-    return _shard_grader.grade(_shard_grader.course.get(assignment_id), targets)
+    return run_task(_shard_grader, assignment_id, targets, store)
 
 
 def targets_for(assignment: Assignment, submissions: list[Submission]) -> list[Target]:
@@ -223,14 +231,18 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
     Work is cut into (assignment, chunk of students) tasks. They run here (jobs=1), in a
     local pool of `jobs` processes sharing one fork server, or on any other executor
     (grader/distributed.py passes a Dask cluster's) with the `task` that runs there.
+    Longest tasks go first (the reference's time per assignment is the estimate), so a
+    core is not left idle behind one long task at the end.
     """
     started = time.monotonic()
     assignments = list(assignments)
-    stores = {a.id: grader.expected(a) for a in assignments}
+    parallel = executor is not None or jobs > 1
+    own = parallel and executor is None
+    if own:  # start the pool now: its imports overlap the recording of expected values
+        executor = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_shard_init,
+                                       initargs=(grader.course, grader.server.path, grader.include_hidden,
+                                                 grader.limits, grader.hide))
     by_student: dict[str, dict[str, AssignmentResult]] = {s.student: {} for s in submissions}
-    chunk = max(1, min(25, -(-len(submissions) // (4 * max(jobs, 1)))))
-    tasks = [(a.id, targets_for(a, submissions[i:i + chunk]))
-             for i in range(0, len(submissions), chunk) for a in assignments]
 
     def collect(results: list[AssignmentResult], targets: list[Target]) -> None:
         for t, r in zip(targets, results):
@@ -238,22 +250,24 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
         if progress:
             progress(len(targets))
 
-    if executor is None and jobs <= 1:
-        for aid, targets in tasks:
-            collect(grader.grade(grader.course.get(aid), targets), targets)
-    else:
-        own = executor is None
-        if executor is None:
-            executor = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_shard_init,
-                                           initargs=(grader.course, grader.server.path, grader.include_hidden,
-                                                     grader.limits, stores, grader.hide))
-        try:
-            futures = {executor.submit(task or _shard_run, aid, targets): targets for aid, targets in tasks}
+    try:
+        stores = {a.id: grader.expected(a) for a in assignments}
+        chunk = max(1, min(25, -(-len(submissions) // (8 * max(jobs, 1)))))
+        order = sorted(assignments, key=lambda a: -grader.cost.get(a.id, 0.0))
+        tasks = [(a.id, targets_for(a, submissions[i:i + chunk]))
+                 for a in order for i in range(0, len(submissions), chunk)]
+        if not parallel:
+            for aid, targets in tasks:
+                collect(grader.grade(grader.course.get(aid), targets), targets)
+        else:
+            assert executor is not None
+            futures = {executor.submit(task or _shard_run, aid, targets, stores[aid]): targets
+                       for aid, targets in tasks}
             for fut in as_completed(futures):
                 collect(fut.result(), futures[fut])
-        finally:
-            if own:
-                executor.shutdown()
+    finally:
+        if own and executor is not None:
+            executor.shutdown()
     elapsed = time.monotonic() - started
     return [StudentResult(s.student, tuple(by_student[s.student][a.id] for a in assignments),
                           seconds=elapsed / max(len(submissions), 1))
