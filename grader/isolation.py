@@ -1,9 +1,10 @@
 """The operating-system layers around a sandbox worker, each optional, each reported.
 
 As root: fresh PID, network and mount namespaces (entered by the supervisor before
-it forks the worker); in the worker, the course, the grader's scratch and outputs,
-/tmp and home folders hidden under empty tmpfs mounts (the worker's own scratch and
-Python's installation bound back), a size-capped tmpfs as its working folder, a
+it forks the worker); in the worker, every top-level folder but the system's (/usr,
+/lib, /bin, /etc, /dev, ...) hidden under empty tmpfs mounts, with the worker's own
+scratch and Python's installation bound back (so the course, the grader's scratch and
+outputs, other students, /tmp, home folders and any other copy of the course are gone), a size-capped tmpfs as its working folder, a
 fresh /proc, memory and pids cgroups, rlimits, then a per-worker unprivileged uid
 with no_new_privs. As an ordinary user: a user namespace provides what it can.
 Whatever could not be applied is returned as text for the report.
@@ -26,7 +27,16 @@ MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 163
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 UID_BASE = 200_000  # workers run as UID_BASE + (supervisor pid % 60000): one uid each
-DEFAULT_HIDDEN = ("/tmp", "/var/tmp", "/root", "/home", "/dev/shm")
+# Everything at the top of the filesystem is hidden but the system's own folders: a copy
+# of the course anywhere else (another checkout, a backup) must be out of reach too.
+VISIBLE_TOP = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "dev", "proc", "sys"}
+ALSO_HIDDEN = ("/dev/shm",)
+
+
+def hidden_by_default() -> list[str]:
+    """Every top-level folder outside VISIBLE_TOP (links like /lib -> usr/lib are left alone)."""
+    return [f"/{name}" for name in sorted(os.listdir("/"))
+            if name not in VISIBLE_TOP and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")] + list(ALSO_HIDDEN)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -150,7 +160,7 @@ def isolate_filesystem(spec: dict[str, Any], uid: int | None) -> list[str]:
     work = os.path.join(spec["scratch"], "work")
     os.makedirs(work, exist_ok=True)
     keep = [os.path.realpath(spec["scratch"])] + python_folders()
-    hide_paths(list(DEFAULT_HIDDEN) + list(spec.get("hide", [])), keep)
+    hide_paths(hidden_by_default() + list(spec.get("hide", [])), keep)
     owner = f",uid={uid},gid={uid}" if uid is not None else ""
     _mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV,
            f"size={int(spec['limits']['disk_mb'])}m,mode=700{owner}")
