@@ -222,17 +222,35 @@ def targets_for(assignment: Assignment, submissions: list[Submission]) -> list[T
     return out
 
 
+def plan_tasks(assignments: list[Assignment], submissions: list[Submission], cost: dict[str, float],
+               jobs: int) -> list[tuple[str, list[Target]]]:
+    """Cut the batch into tasks of about equal work, longest first.
+
+    Each task is one pytest session (about 0.25 s of fixed cost), so cheap assignments
+    go in few large chunks and costly ones (xor trains models) in many small ones; the
+    reference's time per assignment estimates the cost per student. About 12 tasks' worth
+    of work per job keeps every core busy to the end.
+    """
+    n = max(len(submissions), 1)
+    per_student = {a.id: max(cost.get(a.id, 1.0), 1e-3) for a in assignments}
+    target = sum(per_student.values()) * n / (12 * max(jobs, 1))
+    tasks = []
+    for a in assignments:
+        chunk = max(1, min(n, round(target / per_student[a.id])))
+        tasks += [(a.id, targets_for(a, submissions[i:i + chunk])) for i in range(0, len(submissions), chunk)]
+    return sorted(tasks, key=lambda t: -per_student[t[0]] * len(t[1]))
+
+
 def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: list[Submission],
                 jobs: int = 1, progress: Callable[[int], None] | None = None,
                 executor: Executor | None = None, task: Callable[..., list[AssignmentResult]] | None = None,
                 ) -> list[StudentResult]:
     """Grade every submission on every assignment; results sorted by student.
 
-    Work is cut into (assignment, chunk of students) tasks. They run here (jobs=1), in a
-    local pool of `jobs` processes sharing one fork server, or on any other executor
-    (grader/distributed.py passes a Dask cluster's) with the `task` that runs there.
-    Longest tasks go first (the reference's time per assignment is the estimate), so a
-    core is not left idle behind one long task at the end.
+    Work is cut into (assignment, chunk of students) tasks (plan_tasks). They run here
+    (jobs=1), in a local pool of `jobs` processes sharing one fork server, or on any
+    other executor (grader/distributed.py passes a Dask cluster's) with the `task` that
+    runs there.
     """
     started = time.monotonic()
     assignments = list(assignments)
@@ -252,10 +270,7 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
 
     try:
         stores = {a.id: grader.expected(a) for a in assignments}
-        chunk = max(1, min(25, -(-len(submissions) // (8 * max(jobs, 1)))))
-        order = sorted(assignments, key=lambda a: -grader.cost.get(a.id, 0.0))
-        tasks = [(a.id, targets_for(a, submissions[i:i + chunk]))
-                 for a in order for i in range(0, len(submissions), chunk)]
+        tasks = plan_tasks(assignments, submissions, grader.cost, jobs)
         if not parallel:
             for aid, targets in tasks:
                 collect(grader.grade(grader.course.get(aid), targets), targets)
