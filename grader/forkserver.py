@@ -10,6 +10,7 @@ Isolation itself is grader/isolation.py.
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import os
@@ -47,6 +48,36 @@ def warm_up() -> None:
     import grader.isolation  # noqa: F401
     import grader.sandbox  # noqa: F401
     import grader.transport  # noqa: F401
+
+
+MADV_HUGEPAGE, MADV_COLLAPSE = 14, 25
+HUGE = 2 << 20
+
+
+def use_huge_pages() -> int:
+    """Back the server's anonymous memory (Python's heap, torch's registries: ~200 MiB)
+    with 2 MiB pages; return how many bytes were collapsed.
+
+    fork() copies, and exit() tears down, one page-table entry per 4 KiB page of
+    anonymous memory: 2 MiB pages make both about 3x cheaper for every worker (measured:
+    fork+exit 9.3 -> 3.5 ms). A child's write still copies only 4 KiB (the kernel splits
+    the huge page), so workers' private memory does not grow. Kernels without
+    MADV_COLLAPSE (< 6.1) or with THP off refuse the advice and nothing changes.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    collapsed = 0
+    with open("/proc/self/maps") as fh:
+        regions = [line.split() for line in fh]
+    for fields in regions:
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        anonymous = len(fields) < 6 or fields[5] == "[heap]"
+        start, end = (start + HUGE - 1) & ~(HUGE - 1), end & ~(HUGE - 1)
+        if anonymous and "w" in fields[1] and end - start >= 2 * HUGE:
+            if libc.madvise(start, end - start, MADV_HUGEPAGE) == 0 and \
+                    libc.madvise(start, end - start, MADV_COLLAPSE) == 0:
+                collapsed += end - start
+    return collapsed
 
 
 def spawn(spec: dict[str, Any]) -> tuple[int, int]:
@@ -108,6 +139,7 @@ def serve(path: str) -> None:
     listener.listen(64)
     gc.collect()
     gc.freeze()  # keep workers' collections off torch's objects (74 -> 25 MiB private)
+    use_huge_pages()
     print("ready", flush=True)
     sel = selectors.DefaultSelector()
     sel.register(listener, selectors.EVENT_READ)
