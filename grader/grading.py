@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -22,6 +22,7 @@ from grader.handles import ExpectedValues, StudentHandle, load_store
 from grader.notebook import NotebookError, cells_payload, read_code_cells
 from grader.plugin import GraderPlugin, run_suite
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
+from grader.scheduling import TaskQueue
 from grader.submission import Submission, SubmissionFile
 from grader.workers import ForkServer, ServerChannel, WorkerFailure, WorkerSpec
 
@@ -222,23 +223,8 @@ def targets_for(assignment: Assignment, submissions: list[Submission]) -> list[T
     return out
 
 
-def plan_tasks(assignments: list[Assignment], submissions: list[Submission], cost: dict[str, float],
-               jobs: int) -> list[tuple[str, list[Target]]]:
-    """Cut the batch into tasks of about equal work, longest first.
-
-    Each task is one pytest session (about 0.25 s of fixed cost), so cheap assignments
-    go in few large chunks and costly ones (xor trains models) in many small ones; the
-    reference's time per assignment estimates the cost per student. About 12 tasks' worth
-    of work per job keeps every core busy to the end.
-    """
-    n = max(len(submissions), 1)
-    per_student = {a.id: max(cost.get(a.id, 1.0), 1e-3) for a in assignments}
-    target = sum(per_student.values()) * n / (12 * max(jobs, 1))
-    tasks = []
-    for a in assignments:
-        chunk = max(1, min(n, round(target / per_student[a.id])))
-        tasks += [(a.id, targets_for(a, submissions[i:i + chunk])) for i in range(0, len(submissions), chunk)]
-    return sorted(tasks, key=lambda t: -per_student[t[0]] * len(t[1]))
+def _ready() -> None:
+    """A no-op task: submitting one per process starts the pool's processes now."""
 
 
 def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: list[Submission],
@@ -247,20 +233,25 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
                 ) -> list[StudentResult]:
     """Grade every submission on every assignment; results sorted by student.
 
-    Work is cut into (assignment, chunk of students) tasks (plan_tasks). They run here
-    (jobs=1), in a local pool of `jobs` processes sharing one fork server, or on any
-    other executor (grader/distributed.py passes a Dask cluster's) with the `task` that
-    runs there.
+    With jobs=1 each assignment is one pytest session here. Otherwise tasks (an
+    assignment and a slice of students, sized as the batch runs: grader/scheduling.py)
+    go to a local pool of `jobs` processes sharing one fork server, or to any other
+    executor (grader/distributed.py passes a Dask cluster's) with the `task` that runs
+    there; one task per slot at a time, so each task's duration is its own.
     """
     started = time.monotonic()
     assignments = list(assignments)
-    parallel = executor is not None or jobs > 1
-    own = parallel and executor is None
-    if own:  # start the pool now: its imports overlap the recording of expected values
+    own = executor is None and jobs > 1
+    if own:
         executor = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_shard_init,
                                        initargs=(grader.course, grader.server.path, grader.include_hidden,
                                                  grader.limits, grader.hide))
+        for _ in range(jobs):  # processes start on demand: start them now, to import while we record
+            executor.submit(_ready)
     by_student: dict[str, dict[str, AssignmentResult]] = {s.student: {} for s in submissions}
+    queue = TaskQueue(len(submissions), jobs)
+    pending: dict[Future, tuple[str, list[Target], float]] = {}
+    stores: dict[str, dict[str, bytes]] = {}
 
     def collect(results: list[AssignmentResult], targets: list[Target]) -> None:
         for t, r in zip(targets, results):
@@ -268,18 +259,32 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
         if progress:
             progress(len(targets))
 
+    def submit_and_collect(timeout: float | None) -> None:
+        assert executor is not None
+        while len(pending) < jobs and (next_task := queue.next()):
+            aid, students = next_task
+            targets = targets_for(grader.course.get(aid), submissions[students.start:students.stop])
+            future = executor.submit(task or _shard_run, aid, targets, stores[aid])
+            pending[future] = (aid, targets, time.monotonic())
+        done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            aid, targets, submitted = pending.pop(future)
+            collect(future.result(), targets)
+            queue.done(aid, len(targets), time.monotonic() - submitted)
+
     try:
-        stores = {a.id: grader.expected(a) for a in assignments}
-        tasks = plan_tasks(assignments, submissions, grader.cost, jobs)
-        if not parallel:
-            for aid, targets in tasks:
-                collect(grader.grade(grader.course.get(aid), targets), targets)
+        for a in assignments:  # grading starts as soon as an assignment's expected values exist
+            stores[a.id] = grader.expected(a)
+            queue.add(a.id, grader.cost.get(a.id, 1.0))
+            if executor is not None:
+                submit_and_collect(timeout=0)
+        if executor is None:
+            for a in assignments:
+                targets = targets_for(a, submissions)
+                collect(grader.grade(a, targets), targets)
         else:
-            assert executor is not None
-            futures = {executor.submit(task or _shard_run, aid, targets, stores[aid]): targets
-                       for aid, targets in tasks}
-            for fut in as_completed(futures):
-                collect(fut.result(), futures[fut])
+            while pending or queue:
+                submit_and_collect(timeout=None)
     finally:
         if own and executor is not None:
             executor.shutdown()
