@@ -376,7 +376,7 @@ def main() -> None:
     p = sub.add_parser("class", help="a synthetic class: engine vs checks' own work vs naive")
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--jobs", type=int, default=0, help="default: number of cores")
-    p.add_argument("--naive-sample", type=int, default=10, help="students graded the naive way")
+    p.add_argument("--naive-sample", type=int, default=20, help="students graded the naive way")
     p = sub.add_parser("spawn", help="CPU per sandbox worker and per probe call")
     p.add_argument("--workers", type=int, default=40)
     p = sub.add_parser("dask", help="the same class on a 2-process Dask cluster and with -j 2")
