@@ -43,7 +43,8 @@ class Grader:
     """Grades assignments through one fork server; expected values cached per assignment."""
 
     def __init__(self, course: Course, server: ForkServer, include_hidden: bool = True,
-                 limits: dict[str, float] | None = None, hide: tuple[Path, ...] = ()) -> None:
+                 limits: dict[str, float] | None = None, hide: tuple[Path, ...] = (),
+                 expected_values: dict[str, dict[str, bytes]] | None = None) -> None:
         self.course = course
         self.server = server
         self.include_hidden = include_hidden
@@ -54,7 +55,8 @@ class Grader:
         # whatever the caller names (the submissions and the output folder).
         self.hide = tuple(str(p) for p in (course.root, self.scratch, *hide))
         self._channel: ServerChannel | None = None
-        self._expected: dict[str, dict[str, bytes]] = {}
+        # Per assignment, the reference's recorded answers; a dict passed in is shared, not copied.
+        self.expected_values: dict[str, dict[str, bytes]] = {} if expected_values is None else expected_values
         self.cost: dict[str, float] = {}  # seconds the reference took per assignment: a task-size estimate
 
     @property
@@ -77,15 +79,15 @@ class Grader:
     def expected(self, assignment: Assignment) -> dict[str, bytes]:
         """The reference's answers to every expected.* call of the checks, once per batch:
         recorded by running the checks on the reference, or read from stored files."""
-        if assignment.id not in self._expected:
+        if assignment.id not in self.expected_values:
             ref = self.course.reference_dir / f"{assignment.id}.py"
             if not ref.is_file():
                 stored = self.course.expected_files(assignment.id)
                 if not stored:
                     raise GraderError(f"no reference solution at {ref} and no stored expected values "
                                       f"for {assignment.id}")
-                self._expected[assignment.id] = {k: v for p in stored for k, v in load_store(p.read_text()).items()}
-                return self._expected[assignment.id]
+                self.expected_values[assignment.id] = {k: v for p in stored for k, v in load_store(p.read_text()).items()}
+                return self.expected_values[assignment.id]
             target = Target(REFERENCE, SubmissionFile(ref.name, ref.read_bytes()))
             source = make_handle(self.channel, assignment, target, self.scratch / "reference", self.limits, self.hide)
             recorder = ExpectedValues(source=source)
@@ -100,8 +102,8 @@ class Grader:
             if failed:
                 raise GraderError(f"the reference solution fails {assignment.id} checks "
                                   f"{', '.join(c.check_id for c in failed)}: {failed[0].message}")
-            self._expected[assignment.id] = recorder.store
-        return self._expected[assignment.id]
+            self.expected_values[assignment.id] = recorder.store
+        return self.expected_values[assignment.id]
 
     def grade(self, assignment: Assignment, targets: list[Target]) -> list[AssignmentResult]:
         store = self.expected(assignment)
@@ -205,7 +207,7 @@ def _shard_init(course: Course, server_path: str, include_hidden: bool, limits: 
 
 def run_task(grader: Grader, assignment_id: str, targets: list[Target], store: dict[str, bytes]) -> list[AssignmentResult]:
     """One task anywhere: the batch's expected values travel with it (computed once, by the client)."""
-    grader._expected.setdefault(assignment_id, store)
+    grader.expected_values.setdefault(assignment_id, store)
     return grader.grade(grader.course.get(assignment_id), targets)
 
 

@@ -16,6 +16,7 @@ import os
 import resource
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,7 @@ class Cgroups:
                 try:
                     path.rmdir()
                     break
-                except OSError:
-                    import time
+                except OSError:  # its last task may still be exiting
                     time.sleep(0.01)
 
 

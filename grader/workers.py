@@ -178,10 +178,10 @@ class Worker:
             reply = self._receive(timeout)
         except FrameTimeout:
             self.kill()
-            raise WorkerFailure("timeout", f"{_what(probe)} timed out after {timeout:g} s",
+            raise WorkerFailure("timeout", f"{probe}() timed out after {timeout:g} s",
                                 "Look for a loop that never ends or far more work than the task needs.") from None
         if "error" in reply:
-            raise failure_from_error(reply["error"], _what(probe))
+            raise failure_from_error(reply["error"], f"{probe}()")
         return reply["ok"]
 
     def _receive(self, timeout: float) -> dict:
@@ -250,10 +250,6 @@ class Worker:
         finally:
             self.kill()
             self.status.close()
-
-
-def _what(probe: str) -> str:
-    return f"{probe}()"
 
 
 _KIND_TEXT = {

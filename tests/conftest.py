@@ -35,8 +35,8 @@ def grader(course, server):
 @pytest.fixture(scope="session")
 def fast_grader(course, server, grader):
     """Short time limits, for submissions that hang on purpose; shares the expected values."""
-    with Grader(course, server, limits={"import_timeout": 2.0, "call_timeout": 2.0}) as g:
-        g._expected = grader._expected
+    with Grader(course, server, limits={"import_timeout": 2.0, "call_timeout": 2.0},
+                expected_values=grader.expected_values) as g:
         yield g
 
 

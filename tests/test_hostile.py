@@ -74,8 +74,7 @@ def sandbox_processes() -> list[int]:
 @pytest.fixture(scope="module")
 def hostile_grader(course, server, grader):
     limits = {"import_timeout": 3.0, "call_timeout": 3.0, "memory_mb": 512}
-    with Grader(course, server, limits=limits) as g:
-        g._expected = grader._expected
+    with Grader(course, server, limits=limits, expected_values=grader.expected_values) as g:
         yield g
 
 
