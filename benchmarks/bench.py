@@ -221,7 +221,7 @@ def class_benchmark(args: argparse.Namespace) -> None:
 
     from grader.catalogue import load_course
     from grader.grading import Grader
-    from grader.workers import ForkServer
+    from grader.forkserver import ForkServer
 
     course = load_course(ROOT)
     ids = [a.id for a in course.assignments]
@@ -282,7 +282,8 @@ import os, sys, tempfile, time
 sys.path.insert(0, {str(ROOT)!r})
 from pathlib import Path
 from grader.catalogue import Limits
-from grader.workers import ForkServer, WorkerSpec
+from grader.forkserver import ForkServer
+from grader.workers import WorkerSpec
 usage = lambda: int(Path({str(cpu.path)!r} + "/cpuacct.usage").read_text()) / 1e9 if {cpu.path is not None} else time.process_time()
 with ForkServer() as server:
     channel = server.connect()
@@ -333,7 +334,7 @@ def hostile_batch(args: argparse.Namespace) -> None:
     from grader.catalogue import load_course
     from grader.grading import Grader, Target
     from grader.submission import SubmissionFile
-    from grader.workers import ForkServer
+    from grader.forkserver import ForkServer
 
     aid = "tensor_creation"
     honest_files = ([ROOT / "reference" / f"{aid}.py", ROOT / "student_template" / f"{aid}.py"]

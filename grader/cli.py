@@ -70,29 +70,32 @@ def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
 
     Example: grader check tensor_creation --dir ~/course
     """
-    from grader.grading import Grader, targets_for
-    from grader.submission import read_submission
-    from grader.terminal import check_lines, use_color
-    from grader.workers import ForkServer
+    from grader.forkserver import ForkServer
 
-    c = load_course(course)
-    assignments = c.select(ids) if ids else tuple(
-        a for a in c.assignments if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
-    if not assignments:
-        raise UsageError(f"no assignment files in {folder} (expected e.g. {c.assignments[0].id}.py); "
-                         "name one: grader check ID")
-    sub = read_submission("you", folder.resolve(), [a.id for a in assignments], c.stubs())
-    color = use_color(sys.stdout.isatty())
-    all_passed = True
-    with ForkServer() as server, Grader(c, server, include_hidden=False) as grader:
-        for a in assignments:
-            result, = grader.grade(a, targets_for(a, [sub]))
-            for line in check_lines(result, color):
-                click.echo(line)
-            click.echo()
-            all_passed &= all(ch.passed for ch in result.checks)
-    click.echo("All public checks pass." if all_passed else "Some checks fail: see the hints above.")
-    sys.exit(0 if all_passed else 1)
+    with ForkServer() as server:  # it imports torch while this process does below
+        from grader.grading import Grader, targets_for
+        from grader.submission import read_submission
+        from grader.terminal import check_lines, use_color
+
+        c = load_course(course)
+        assignments = c.select(ids) if ids else tuple(
+            a for a in c.assignments if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
+        if not assignments:
+            raise UsageError(f"no assignment files in {folder} (expected e.g. {c.assignments[0].id}.py); "
+                             "name one: grader check ID")
+        sub = read_submission("you", folder.resolve(), [a.id for a in assignments], c.stubs())
+        color = use_color(sys.stdout.isatty())
+        all_passed = True
+        with Grader(c, server, include_hidden=False) as grader:
+            for a in assignments:
+                result, = grader.grade(a, targets_for(a, [sub]))
+                for line in check_lines(result, color):
+                    click.echo(line)
+                click.echo()
+                all_passed &= all(ch.passed for ch in result.checks)
+        click.echo("All public checks pass." if all_passed else "Some checks fail: see the hints above.")
+        sys.exit(0 if all_passed else 1)
+
 
 
 @main.command()
@@ -113,40 +116,42 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
 
     Example: grader grade submissions/ --out results/ -j 2
     """
-    from grader import html_report
-    from grader.grading import Grader, grade_batch
-    from grader.outputs import write_batch
-    from grader.submission import list_entries, read_submission
-    from grader.workers import ForkServer
+    from grader.forkserver import ForkServer
 
-    c = load_course(course)
-    assignments = c.select(assignment_ids)
-    if out.resolve().is_relative_to(submissions.resolve()):
-        raise UsageError("--out must not be inside SUBMISSIONS")
-    entries, skipped = list_entries(submissions)
-    for s in skipped:
-        click.echo(f"skipped {s}", err=True)
-    stubs = c.stubs()
-    subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries]
-    client = _dask_client(scheduler) if scheduler else None  # fails before any work
-    started = time.monotonic()
-    total = len(subs) * len(assignments)
-    with ForkServer() as server, Grader(c, server, hide=(submissions.resolve(), out.resolve())) as grader:
-        def run(progress: Any = None) -> list:
-            if client is None:
-                return grade_batch(grader, assignments, subs, jobs, progress=progress)
-            from grader.distributed import grade_on_cluster
-            return grade_on_cluster(client, grader, list(assignments), subs, progress)
+    with ForkServer() as server:  # it imports torch while this process does below
+        from grader import html_report
+        from grader.grading import Grader, grade_batch
+        from grader.outputs import write_batch
+        from grader.submission import list_entries, read_submission
 
-        try:
-            if sys.stderr.isatty():
-                with click.progressbar(length=total, label="Grading", file=sys.stderr) as bar:
-                    results = run(bar.update)
-            else:
-                results = run()
-        finally:
-            if client is not None:
-                client.close()
+        c = load_course(course)
+        assignments = c.select(assignment_ids)
+        if out.resolve().is_relative_to(submissions.resolve()):
+            raise UsageError("--out must not be inside SUBMISSIONS")
+        entries, skipped = list_entries(submissions)
+        for s in skipped:
+            click.echo(f"skipped {s}", err=True)
+        stubs = c.stubs()
+        subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries]
+        client = _dask_client(scheduler) if scheduler else None  # fails before any work
+        started = time.monotonic()
+        total = len(subs) * len(assignments)
+        with Grader(c, server, hide=(submissions.resolve(), out.resolve())) as grader:
+            def run(progress: Any = None) -> list:
+                if client is None:
+                    return grade_batch(grader, assignments, subs, jobs, progress=progress)
+                from grader.distributed import grade_on_cluster
+                return grade_on_cluster(client, grader, list(assignments), subs, progress)
+
+            try:
+                if sys.stderr.isatty():
+                    with click.progressbar(length=total, label="Grading", file=sys.stderr) as bar:
+                        results = run(bar.update)
+                else:
+                    results = run()
+            finally:
+                if client is not None:
+                    client.close()
     seconds = time.monotonic() - started
     write_batch(out, assignments, results, seconds, junit)
     max_total = sum(a.points for a in assignments)
@@ -190,22 +195,25 @@ def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
 
     Example: grader validate --assignment xor
     """
-    from grader.grading import Grader
-    from grader.validation import validate_assignment
-    from grader.workers import ForkServer
+    from grader.forkserver import ForkServer
 
-    c = load_course(course)
-    rows = []
-    with ForkServer() as server, Grader(c, server) as grader:
-        for a in c.select(assignment_ids):
-            rows += validate_assignment(grader, a)
-    width = max(len(r.case) for r in rows)
-    for r in rows:
-        mark = "ok " if r.ok else "BAD"
-        click.echo(f"{mark} {r.assignment:<16} {r.case:<{width}}  expected {r.expected}; got {r.got}")
-    surprises = [r for r in rows if not r.ok]
-    click.echo(f"{len(rows) - len(surprises)}/{len(rows)} as expected")
-    sys.exit(1 if surprises else 0)
+    with ForkServer() as server:  # it imports torch while this process does below
+        from grader.grading import Grader
+        from grader.validation import validate_assignment
+
+        c = load_course(course)
+        rows = []
+        with Grader(c, server) as grader:
+            for a in c.select(assignment_ids):
+                rows += validate_assignment(grader, a)
+        width = max(len(r.case) for r in rows)
+        for r in rows:
+            mark = "ok " if r.ok else "BAD"
+            click.echo(f"{mark} {r.assignment:<16} {r.case:<{width}}  expected {r.expected}; got {r.got}")
+        surprises = [r for r in rows if not r.ok]
+        click.echo(f"{len(rows) - len(surprises)}/{len(rows)} as expected")
+        sys.exit(1 if surprises else 0)
+
 
 
 @main.command()
@@ -219,12 +227,12 @@ def release(out: Path, hidden_bundle: Path | None, title: str, course: Path | No
 
     Example: grader release ../course-2026 --hidden-bundle ../hidden-2026
     """
-    from grader.release import build_release
-    from grader.workers import ForkServer
+    from grader.forkserver import ForkServer
 
-    c = load_course(course)
-    with ForkServer() as server:
-        written = build_release(c, server, out, hidden_bundle, title)
+    with ForkServer() as server:  # it imports torch while this process does below
+        from grader.release import build_release
+
+        written = build_release(load_course(course), server, out, hidden_bundle, title)
     click.echo(f"Wrote {len(written)} files to {out}" + (f" and the hidden checks to {hidden_bundle}" if hidden_bundle else ""))
 
 
@@ -243,27 +251,28 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
 
     Example: grader ci --fail-under 50
     """
-    from grader import github, gradescope
-    from grader.files import write_atomic
-    from grader.grading import Grader, targets_for
-    from grader.junit import to_junit
-    from grader.results import StudentResult
-    from grader.submission import read_submission
-    from grader.terminal import check_lines, use_color
-    from grader.workers import ForkServer
+    from grader.forkserver import ForkServer
 
-    c = load_course(course, hidden)
-    folder = folder.resolve()
-    assignments = tuple(a for a in c.assignments
-                        if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
-    if not assignments:
-        raise UsageError(f"no assignment files in {folder} (expected e.g. {c.assignments[0].id}.py)")
-    student = os.environ.get("GITHUB_ACTOR") or folder.name
-    sub = read_submission(student, folder, [a.id for a in assignments], c.stubs())
-    started = time.monotonic()
-    with ForkServer() as server, Grader(c, server, include_hidden=hidden is not None,
-                                        hide=(out.resolve(),)) as grader:
-        graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in assignments)
+    with ForkServer() as server:  # it imports torch while this process does below
+        from grader import github, gradescope
+        from grader.files import write_atomic
+        from grader.grading import Grader, targets_for
+        from grader.junit import to_junit
+        from grader.results import StudentResult
+        from grader.submission import read_submission
+        from grader.terminal import check_lines, use_color
+
+        c = load_course(course, hidden)
+        folder = folder.resolve()
+        assignments = tuple(a for a in c.assignments
+                            if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
+        if not assignments:
+            raise UsageError(f"no assignment files in {folder} (expected e.g. {c.assignments[0].id}.py)")
+        student = os.environ.get("GITHUB_ACTOR") or folder.name
+        sub = read_submission(student, folder, [a.id for a in assignments], c.stubs())
+        started = time.monotonic()
+        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),)) as grader:
+            graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in assignments)
     result = StudentResult(student, graded, seconds=time.monotonic() - started)
     write_atomic(out / "results.json", gradescope.dumps(result))
     write_atomic(out / "junit.xml", to_junit([result]))

@@ -25,7 +25,7 @@ from grader.errors import UsageError
 from grader.grading import Grader, grade_batch, run_task
 from grader.results import AssignmentResult, StudentResult
 from grader.submission import Submission
-from grader.workers import ForkServer
+from grader.forkserver import ForkServer
 
 PLUGIN_NAME = "grader-engine"
 

@@ -1,6 +1,7 @@
 """The fork server: a process that has paid for `import torch` once and forks workers.
 
-Started by the grader as `python -I -m grader.forkserver SOCKET_PATH`. It holds no
+The grader starts it through `ForkServer` (at the end of this module), as
+`python -I -c _BOOT SOCKET_PATH`; this module imports no torch until `serve`. It holds no
 check, reference or expected value, so a worker forked from it inherits nothing
 secret. For each request it forks a supervisor, which (as root) enters fresh PID and
 network namespaces and forks the worker as PID 1 there: killing the worker then kills
@@ -19,10 +20,17 @@ import selectors
 import signal
 import socket
 import struct
+import subprocess
 import sys
-from typing import Any
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from grader.errors import GraderError
 from grader.framing import PeerClosed, recv_frame
+
+if TYPE_CHECKING:
+    from grader.workers import ServerChannel
 
 
 def warm_up() -> None:
@@ -177,5 +185,76 @@ def serve(path: str) -> None:
                     os.close(fd)
 
 
-if __name__ == "__main__":
-    serve(sys.argv[1])
+
+# -- the grader's side ------------------------------------------------------------------
+class ForkServer:
+    """Owns the fork-server process; `connect()` gives each grading process its channel.
+
+    Starting returns at once: the server imports torch while the grader imports its own
+    (about a second saved on every command); the first `connect()` waits until it is ready.
+    """
+
+    def __init__(self) -> None:
+        self._dir = tempfile.mkdtemp(prefix="grader-fs-")
+        self.path = os.path.join(self._dir, "sock")
+        self._ready = False
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
+        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
+        # _BOOT puts the grader package's own folder first on sys.path.
+        self.proc: subprocess.Popen[str] | None = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, self.path], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=None, env=env, text=True)
+
+    @classmethod
+    def attach(cls, path: str) -> "ForkServer":
+        """A handle on a ready fork server another process started (for pool processes)."""
+        server = cls.__new__(cls)
+        server.path, server.proc, server._dir, server._ready = path, None, None, True
+        return server
+
+    def wait_ready(self) -> None:
+        if self._ready:
+            return
+        assert self.proc is not None
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if line.strip() != "ready":
+            self.close()
+            raise GraderError("the fork server did not start (is torch installed for this Python?)")
+        self._ready = True
+
+    def connect(self) -> "ServerChannel":
+        from grader.workers import ServerChannel
+
+        self.wait_ready()
+        return ServerChannel(self.path)
+
+    def close(self) -> None:
+        if self.proc is None:  # attached: the owner closes it
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stdin):
+            if pipe:
+                pipe.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        try:
+            os.rmdir(self._dir)
+        except OSError:
+            pass
+
+    def __enter__(self) -> "ForkServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -I drops PYTHONPATH, so put the grader's own folder on sys.path by hand: an
+# editable checkout then works without installing, and nothing else is added.
+_BOOT = "import sys; sys.path.insert(0, %r); from grader.forkserver import serve; serve(sys.argv[1])" % (
+    str(Path(__file__).resolve().parent.parent))

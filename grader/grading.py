@@ -24,7 +24,8 @@ from grader.plugin import GraderPlugin, run_suite
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
 from grader.scheduling import TaskQueue
 from grader.submission import Submission, SubmissionFile
-from grader.workers import ForkServer, ServerChannel, WorkerFailure, WorkerSpec
+from grader.forkserver import ForkServer
+from grader.workers import ServerChannel, WorkerFailure, WorkerSpec
 
 REFERENCE = "__reference__"
 
@@ -250,6 +251,7 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
                                                  grader.limits, grader.hide))
         for _ in range(jobs):  # processes start on demand: start them now, to import while we record
             executor.submit(_ready)
+        grader.server.wait_ready()  # before any task: pool processes attach to a ready server
     by_student: dict[str, dict[str, AssignmentResult]] = {s.student: {} for s in submissions}
     queue = TaskQueue(len(submissions), jobs)
     pending: dict[Future, tuple[str, list[Target], float]] = {}

@@ -16,7 +16,7 @@ from grader.errors import UsageError
 from grader.files import write_atomic
 from grader.grading import Grader
 from grader.handles import save_store
-from grader.workers import ForkServer
+from grader.forkserver import ForkServer
 
 WORKFLOW = """\
 name: grade

@@ -1,4 +1,4 @@
-"""The grader's side of the sandbox: start the fork server, spawn workers, call probes.
+"""The grader's side of the sandbox: spawn workers through the fork server, call probes.
 
 Deadlines are enforced here, outside the worker: when a call runs past its time the
 worker gets SIGKILL (as PID 1 of its own namespace, everything it started dies too).
@@ -10,9 +10,6 @@ import os
 import signal
 import socket
 import struct
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,73 +43,6 @@ class WorkerSpec:
     hide: tuple[str, ...] = ()  # folders the worker must not see (course, outputs, submissions)
     notebook: bool = False  # `source` is the JSON list of a notebook's code cells
     display_name: str = ""  # the file as the student named it, for messages
-
-
-class ForkServer:
-    """Owns the fork-server process; `connect()` gives each grading process its channel."""
-
-    def __init__(self) -> None:
-        self._dir = tempfile.mkdtemp(prefix="grader-fs-")
-        self.path = os.path.join(self._dir, "sock")
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
-        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=_package_parent())
-        # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
-        # the grader package comes from where it is installed (or PYTHONPATH below).
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, self.path], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=None, env=env, text=True)
-        line = self.proc.stdout.readline() if self.proc.stdout else ""
-        if line.strip() != "ready":
-            self.close()
-            raise GraderError("the fork server did not start (is torch installed for this Python?)")
-
-    @classmethod
-    def attach(cls, path: str) -> "ForkServer":
-        """A handle on a fork server another process started (for pool processes)."""
-        server = cls.__new__(cls)
-        server.path, server.proc, server._dir = path, None, None
-        return server
-
-    def connect(self) -> "ServerChannel":
-        return ServerChannel(self.path)
-
-    def close(self) -> None:
-        if self.proc is None:  # attached: the owner closes it
-            return
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for pipe in (self.proc.stdout, self.proc.stdin):
-            if pipe:
-                pipe.close()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-        try:
-            os.rmdir(self._dir)
-        except OSError:
-            pass
-
-    def __enter__(self) -> "ForkServer":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-# -I drops PYTHONPATH, so put the grader's own folder on sys.path by hand: an
-# editable checkout then works without installing, and nothing else is added.
-_BOOT = (
-    "import sys; sys.path.insert(0, %r); from grader.forkserver import serve; serve(sys.argv[1])"
-)
-
-
-def _package_parent() -> str:
-    return str(Path(__file__).resolve().parent.parent)
-
-
-_BOOT = _BOOT % _package_parent()
 
 
 class ServerChannel:

@@ -9,7 +9,7 @@ from grader.catalogue import Course, load_course
 from grader.grading import Grader, Target
 from grader.results import AssignmentResult
 from grader.submission import SubmissionFile
-from grader.workers import ForkServer
+from grader.forkserver import ForkServer
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

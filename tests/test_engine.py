@@ -106,3 +106,15 @@ def test_student_output_is_kept_and_bounded(grader):
     assert result.score == 10
     assert result.output.startswith("hello from import")
     assert "bytes left out" in result.output and len(result.output) < 10000
+
+
+def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use(monkeypatch):
+    from grader import forkserver
+    from grader.errors import GraderError
+
+    monkeypatch.setattr(forkserver, "_BOOT", "import sys; sys.exit(3)")
+    server = forkserver.ForkServer()  # returns at once: the server starts while the grader imports
+    with pytest.raises(GraderError, match="fork server did not start"):
+        server.connect()
+    server.close()
+    assert server.proc is not None and server.proc.returncode == 3
