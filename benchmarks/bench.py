@@ -10,7 +10,8 @@ class: a synthetic class of N students x 7 assignments (correct in several style
   one-bug, broken), graded with `grader grade -j <cores>`; against it, the checks'
   own work run directly in one process (benchmarks/direct.py: the yardstick for the
   engine's overhead) and the naive way, a fresh `python -m pytest` per submission and
-  assignment (on a sample of students, extrapolated; say --naive-sample N for all).
+  assignment, over the whole class (about 45 min here; --naive-sample N grades only the
+  first N students that way and extrapolates, for a quick estimate).
   CPU is measured over the whole process tree with a cpuacct cgroup (as root).
 spawn: where an engine's per-submission time goes: CPU per sandbox worker (fork of the
   supervisor and the worker, namespaces, mounts, cgroups, uid drop) and per probe call.
@@ -251,7 +252,7 @@ def class_benchmark(args: argparse.Namespace) -> None:
             run_direct(course.get(aid), [chosen[(s.name, aid)] for s in sorted(subs.iterdir())], stores[aid])
         direct_cpu = time.process_time() - direct_started
 
-        sample = sorted(subs.iterdir())[:args.naive_sample]
+        sample = sorted(subs.iterdir())[:args.naive_sample or n]
         naive = naive_seconds([(aid, chosen[(s.name, aid)]) for s in sample for aid in ids], jobs)
         naive_total = naive * n / len(sample)
 
@@ -377,7 +378,8 @@ def main() -> None:
     p = sub.add_parser("class", help="a synthetic class: engine vs checks' own work vs naive")
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--jobs", type=int, default=0, help="default: number of cores")
-    p.add_argument("--naive-sample", type=int, default=20, help="students graded the naive way")
+    p.add_argument("--naive-sample", type=int, default=0,
+                   help="grade only this many students the naive way and extrapolate (default: all)")
     p = sub.add_parser("spawn", help="CPU per sandbox worker and per probe call")
     p.add_argument("--workers", type=int, default=40)
     p = sub.add_parser("dask", help="the same class on a 2-process Dask cluster and with -j 2")
