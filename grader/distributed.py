@@ -22,10 +22,10 @@ from distributed import Client, WorkerPlugin, get_worker
 
 from grader.catalogue import Course, load_course
 from grader.errors import UsageError
+from grader.forkserver import ForkServer
 from grader.grading import Grader, grade_batch, run_task
 from grader.results import AssignmentResult, StudentResult
 from grader.submission import Submission
-from grader.forkserver import ForkServer
 
 PLUGIN_NAME = "grader-engine"
 

@@ -18,13 +18,13 @@ from typing import Callable, Iterable
 
 from grader.catalogue import Assignment, Course
 from grader.errors import GraderError
+from grader.forkserver import ForkServer
 from grader.handles import ExpectedValues, StudentHandle, load_store
 from grader.notebook import NotebookError, cells_payload, read_code_cells
 from grader.plugin import GraderPlugin, run_suite
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
 from grader.scheduling import TaskQueue
 from grader.submission import Submission, SubmissionFile
-from grader.forkserver import ForkServer
 from grader.workers import ServerChannel, WorkerFailure, WorkerSpec
 
 REFERENCE = "__reference__"
@@ -87,7 +87,8 @@ class Grader:
                 if not stored:
                     raise GraderError(f"no reference solution at {ref} and no stored expected values "
                                       f"for {assignment.id}")
-                self.expected_values[assignment.id] = {k: v for p in stored for k, v in load_store(p.read_text()).items()}
+                self.expected_values[assignment.id] = {k: v for p in stored
+                                                       for k, v in load_store(p.read_text()).items()}
                 return self.expected_values[assignment.id]
             target = Target(REFERENCE, SubmissionFile(ref.name, ref.read_bytes()))
             source = make_handle(self.channel, assignment, target, self.scratch / "reference", self.limits, self.hide)

@@ -14,9 +14,9 @@ from grader import __version__
 from grader.catalogue import RELEASED, Course
 from grader.errors import UsageError
 from grader.files import write_atomic
+from grader.forkserver import ForkServer
 from grader.grading import Grader
 from grader.handles import save_store
-from grader.forkserver import ForkServer
 
 WORKFLOW = """\
 name: grade

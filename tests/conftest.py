@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from grader.catalogue import Course, load_course
+from grader.forkserver import ForkServer
 from grader.grading import Grader, Target
 from grader.results import AssignmentResult
 from grader.submission import SubmissionFile
-from grader.forkserver import ForkServer
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
