@@ -185,7 +185,6 @@ def serve(path: str) -> None:
                     os.close(fd)
 
 
-
 # -- the grader's side ------------------------------------------------------------------
 class ForkServer:
     """Owns the fork-server process; `connect()` gives each grading process its channel.

@@ -1,7 +1,9 @@
 """The sandbox engine: failures of one call stay in that call, and say what happened."""
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +120,22 @@ def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use(monkeyp
         server.connect()
     server.close()
     assert server.proc is not None and server.proc.returncode == 3
+
+
+def test_the_fork_server_memory_goes_on_huge_pages_where_the_kernel_allows():
+    import subprocess
+    import sys
+
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not thp.is_file() or "[never]" in thp.read_text():
+        pytest.skip("transparent huge pages are off on this machine")
+    if tuple(int(x) for x in os.uname().release.split(".")[:2]) < (6, 1):
+        pytest.skip("MADV_COLLAPSE needs Linux 6.1")
+    code = ("import mmap; from grader.forkserver import use_huge_pages\n"
+            "m = mmap.mmap(-1, 64 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS); m.write(b'x' * (64 << 20))\n"
+            "n = use_huge_pages()\n"
+            "huge = [l for l in open('/proc/self/smaps_rollup') if l.startswith('AnonHugePages')][0].split()[1]\n"
+            "print(n >> 20, int(huge) >> 10)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    collapsed_mib, huge_mib = int(out[0]), int(out[1])
+    assert collapsed_mib >= 60 and huge_mib >= 60
