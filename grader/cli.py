@@ -93,8 +93,8 @@ def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
                     click.echo(line)
                 click.echo()
                 all_passed &= all(ch.passed for ch in result.checks)
-        click.echo("All public checks pass." if all_passed else "Some checks fail: see the hints above.")
-        sys.exit(0 if all_passed else 1)
+    click.echo("All public checks pass." if all_passed else "Some checks fail: see the hints above.")
+    sys.exit(0 if all_passed else 1)
 
 
 
@@ -206,13 +206,13 @@ def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
         with Grader(c, server) as grader:
             for a in c.select(assignment_ids):
                 rows += validate_assignment(grader, a)
-        width = max(len(r.case) for r in rows)
-        for r in rows:
-            mark = "ok " if r.ok else "BAD"
-            click.echo(f"{mark} {r.assignment:<16} {r.case:<{width}}  expected {r.expected}; got {r.got}")
-        surprises = [r for r in rows if not r.ok]
-        click.echo(f"{len(rows) - len(surprises)}/{len(rows)} as expected")
-        sys.exit(1 if surprises else 0)
+    width = max(len(r.case) for r in rows)
+    for r in rows:
+        mark = "ok " if r.ok else "BAD"
+        click.echo(f"{mark} {r.assignment:<16} {r.case:<{width}}  expected {r.expected}; got {r.got}")
+    surprises = [r for r in rows if not r.ok]
+    click.echo(f"{len(rows) - len(surprises)}/{len(rows)} as expected")
+    sys.exit(1 if surprises else 0)
 
 
 

@@ -278,16 +278,15 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
             queue.done(aid, len(targets), time.monotonic() - submitted)
 
     try:
-        for a in assignments:  # grading starts as soon as an assignment's expected values exist
-            stores[a.id] = grader.expected(a)
-            queue.add(a.id, grader.cost.get(a.id, 1.0))
-            if executor is not None:
-                submit_and_collect(timeout=0)
         if executor is None:
             for a in assignments:
                 targets = targets_for(a, submissions)
                 collect(grader.grade(a, targets), targets)
         else:
+            for a in assignments:  # grading starts as soon as an assignment's expected values exist
+                stores[a.id] = grader.expected(a)
+                queue.add(a.id, grader.cost.get(a.id, 1.0))
+                submit_and_collect(timeout=0)
             while pending or queue:
                 submit_and_collect(timeout=None)
     finally:

@@ -146,7 +146,8 @@ def run_suite(check_files: list[Path], plugin: GraderPlugin, rootdir: Path) -> N
     """Run pytest in-process over the check files with nothing of the project's config."""
     args = [str(p) for p in check_files] + [
         "-q", "--noconftest", "--assert=plain", "--import-mode=importlib", "-p", "no:cacheprovider",
-        "-p", "no:stepwise", "-p", "no:warnings", "-p", "no:logging", "-p", "no:unraisableexception", "-p", "no:threadexception", "-o", "addopts=", "-o", "python_functions=test_*",
+        "-p", "no:stepwise", "-p", "no:warnings", "-p", "no:logging", "-p", "no:unraisableexception",
+        "-p", "no:threadexception", "-o", "addopts=", "-o", "python_functions=test_*",
         "-c", os.devnull, "--rootdir", str(rootdir), "-W", "ignore",
     ]
     sink = io.StringIO()
