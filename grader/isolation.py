@@ -5,8 +5,9 @@ it forks the worker); in the worker, every top-level folder but the system's (/u
 /lib, /bin, /etc, /dev, ...) hidden under empty tmpfs mounts, with the worker's own
 scratch and Python's installation bound back (so the course, the grader's scratch and
 outputs, other students, /tmp, home folders and any other copy of the course are gone), a size-capped tmpfs as its working folder, a
-fresh /proc, memory and pids cgroups, rlimits, then a per-worker unprivileged uid
-with no_new_privs. As an ordinary user: a user namespace provides what it can.
+fresh /proc, memory and pids cgroups, rlimits, Landlock over the same allowlist, then
+a per-worker unprivileged uid with no_new_privs. As an ordinary user: a user namespace
+provides what it can, and Landlock still applies where namespaces do not.
 Whatever could not be applied is returned as text for the report.
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from grader import landlock  # imported here: the worker cannot once the course is hidden
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
@@ -169,6 +172,20 @@ def isolate_filesystem(spec: dict[str, Any], uid: int | None) -> list[str]:
     except OSError:
         return ["private /proc"]
     return []
+
+
+def confine(spec: dict[str, Any]) -> list[str]:
+    """In the worker, after the mounts: Landlock over the same allowlist the mount layer keeps.
+
+    Read: the system's folders, Python's installation, the worker's own scratch (its
+    source file). Write: its work folder, and existing device files (/dev/null).
+    """
+    work = os.path.join(spec["scratch"], "work")
+    rules = {f"/{name}": landlock.READ for name in sorted(VISIBLE_TOP)}
+    rules.update({folder: landlock.READ for folder in python_folders()})
+    rules.update({os.path.realpath(spec["scratch"]): landlock.READ, "/dev": landlock.DEVICES,
+                  os.path.realpath(work): landlock.EVERYTHING})
+    return landlock.restrict(rules)
 
 
 def apply_rlimits(limits: dict[str, Any], memory_by_cgroup: bool) -> list[str]:

@@ -222,12 +222,15 @@ def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgro
             missing.append("hidden files (no mount namespace)")
         missing += isolation.apply_rlimits(spec["limits"], memory_by_cgroup=bool(cgroups and
                                            ("memory" in cgroups.dirs or "v2" in cgroups.dirs)))
+        missing += isolation.confine(spec)
         missing += isolation.drop_privileges(uid, int(spec["limits"]["processes"]))
         os.chdir(work)
         os.environ.clear()
         os.environ.update({"HOME": work, "TMPDIR": work, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
                            "OMP_NUM_THREADS": "1"})
         sys.dont_write_bytecode = True
+        # Sent before any student code runs, so what the report says of the sandbox is ours.
+        send_frame(sock, transport.encode({"missing_layers": missing}))
         student_file = spec["source"]
         reset_torch_state()
         notes: list[str] = []

@@ -85,6 +85,8 @@ class Worker:
         limit = self.spec.limits.import_timeout
         name = self.spec.display_name or Path(self.spec.source).name
         try:
+            layers = self._receive(limit)  # sent before the student's module is imported
+            self.missing_layers[:] = [str(m) for m in layers.get("missing_layers", [])][:50]
             reply = self._receive(limit)
         except FrameTimeout:
             self.kill()

@@ -110,6 +110,23 @@ def test_student_output_is_kept_and_bounded(grader):
     assert "bytes left out" in result.output and len(result.output) < 10000
 
 
+def test_every_sandbox_layer_applies_here_and_the_report_says_so_when_one_does_not(course, grader, monkeypatch):
+    """Layers the worker applies itself (mounts, Landlock, rlimits, its own uid) reach the report too."""
+    from grader import forkserver
+    from grader.grading import Grader
+
+    result = grade_source(grader, "tensor_creation", reference_with(""))
+    assert not [n for n in result.notes if "sandbox layers" in n], result.notes
+    # A kernel without Landlock, played by a fork server whose Landlock says "none".
+    monkeypatch.setattr(forkserver, "_BOOT", forkserver._BOOT.replace(
+        "from grader.forkserver", "import grader.landlock as l; l.abi_version = lambda: 0; from grader.forkserver"))
+    with forkserver.ForkServer() as old_kernel, \
+            Grader(course, old_kernel, expected_values=grader.expected_values) as g:
+        result = grade_source(g, "tensor_creation", reference_with(""))
+    assert result.score == 10
+    assert "sandbox layers not available here: Landlock (not in this kernel)" in result.notes
+
+
 def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use(monkeypatch):
     from grader import forkserver
     from grader.errors import GraderError
