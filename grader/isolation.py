@@ -1,6 +1,6 @@
 """The operating-system layers around a sandbox worker, each optional, each reported.
 
-As root: fresh PID, network and mount namespaces (entered by the supervisor before
+As root: fresh PID, network, mount and IPC namespaces (entered by the supervisor before
 it forks the worker); in the worker, every top-level folder but the system's (/usr,
 /lib, /bin, /etc, /dev, ...) hidden under empty tmpfs mounts, with the worker's own
 scratch and Python's installation bound back (so the course, the grader's scratch and
@@ -24,6 +24,7 @@ from typing import Any
 from grader import landlock  # imported here: the worker cannot once the course is hidden
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
@@ -63,8 +64,12 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, data: str |
 
 
 def enter_namespaces() -> tuple[set[str], list[str]]:
-    """In the supervisor: new PID, network and mount namespaces for the worker to come."""
-    wanted = {"pid": CLONE_NEWPID, "network": CLONE_NEWNET, "mount": CLONE_NEWNS}
+    """In the supervisor: new PID, network, mount and IPC namespaces for the worker to come.
+
+    The IPC namespace takes System V queues, semaphores and shared memory away with the
+    worker: none outlives it or is seen by the next student.
+    """
+    wanted = {"pid": CLONE_NEWPID, "network": CLONE_NEWNET, "mount": CLONE_NEWNS, "ipc": CLONE_NEWIPC}
     if os.geteuid() != 0:
         uid, gid = os.geteuid(), os.getegid()
         if not _unshare(CLONE_NEWUSER):

@@ -137,6 +137,30 @@ def test_a_layer_the_worker_could_not_apply_is_named_in_the_report(course, grade
     assert "sandbox layers not available here: Landlock (not in this kernel)" in result.notes
 
 
+# System V IPC outlives the process that made it and is shared by every process of its
+# IPC namespace: one student's queue, readable by the next student graded (THREATS 29).
+SYSV_QUEUE = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+queue = libc.msgget(0x67726472, {flags})
+print("queue:", "none" if queue < 0 else "found", flush=True)
+"""
+
+
+def test_students_share_no_ipc_objects(grader):
+    from grader import isolation
+
+    try:
+        writer = grade_source(grader, "tensor_creation", reference_with(SYSV_QUEUE.format(flags="0o1666")))
+        assert writer.output.startswith("queue: found"), writer.output  # made in its own namespace
+        reader = grade_source(grader, "tensor_creation", reference_with(SYSV_QUEUE.format(flags="0")))
+        assert reader.output.startswith("queue: none"), "a second student found the first one's queue"
+    finally:  # without an IPC namespace the queue outlives the test: remove it from the host
+        queue = isolation._libc.msgget(0x67726472, 0)
+        if queue >= 0:
+            isolation._libc.msgctl(queue, 0, None)  # IPC_RMID
+
+
 def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use(monkeypatch):
     from grader import forkserver
     from grader.errors import GraderError
