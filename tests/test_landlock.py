@@ -73,7 +73,8 @@ def test_only_the_work_folder_can_be_written(outcomes):
 
 
 def test_the_grader_cannot_be_traced_from_inside(outcomes):
-    assert outcomes["trace the parent"] == "EACCES"
+    # Landlock answers EACCES; another security module (Yama) may refuse first, with EPERM.
+    assert outcomes["trace the parent"] in ("EACCES", "EPERM")
 
 
 @pytest.mark.skipif(VERSION < 6, reason=f"signal scoping needs Landlock ABI 6 (this kernel: {VERSION})")
