@@ -144,6 +144,7 @@ def serve(path: str) -> None:
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     warm_up()
+    isolation.python_folders()  # once here, not in every worker (mounts and Landlock both use it)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)

@@ -13,6 +13,7 @@ Whatever could not be applied is returned as text for the report.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import resource
 import signal
@@ -156,6 +157,7 @@ def hide_paths(hidden: list[str], keep: list[str]) -> None:
         done.append(folder)
 
 
+@functools.cache  # the fork server fills it once; every worker inherits the answer
 def python_folders() -> list[str]:
     """Where the interpreter and its packages live: they stay visible to the worker."""
     folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}

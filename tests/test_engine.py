@@ -1,6 +1,7 @@
 """The sandbox engine: failures of one call stay in that call, and say what happened."""
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -150,17 +151,18 @@ print("queue:", "none" if queue < 0 else "found", flush=True)
 
 
 def test_students_share_no_ipc_objects(grader):
-    from grader import isolation
+    import ctypes
 
+    libc = ctypes.CDLL(None)
     try:
         writer = grade_source(grader, "tensor_creation", reference_with(SYSV_QUEUE.format(flags="0o1666")))
         assert writer.output.startswith("queue: found"), writer.output  # made in its own namespace
         reader = grade_source(grader, "tensor_creation", reference_with(SYSV_QUEUE.format(flags="0")))
         assert reader.output.startswith("queue: none"), "a second student found the first one's queue"
     finally:  # without an IPC namespace the queue outlives the test: remove it from the host
-        queue = isolation._libc.msgget(0x67726472, 0)
+        queue = libc.msgget(0x67726472, 0)
         if queue >= 0:
-            isolation._libc.msgctl(queue, 0, None)  # IPC_RMID
+            libc.msgctl(queue, 0, None)  # IPC_RMID
 
 
 def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use(monkeypatch):
@@ -177,9 +179,9 @@ def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use(monkeyp
 
 # Runs in a fresh process: maps 64 MiB of private anonymous memory, then either asks the
 # kernel directly to collapse it ("raw") or calls use_huge_pages ("ours"); prints the
-# mapping's VmFlags, its AnonHugePages in MiB, and the raw call's error ("-" if none).
+# mapping's VmFlags, its AnonHugePages in MiB, and the raw call's error ("-" if none), as JSON.
 HUGE_PAGE_PROBE = """
-import ctypes, mmap, os, sys
+import ctypes, json, mmap, os, sys
 from grader.forkserver import MADV_COLLAPSE, use_huge_pages
 m = mmap.mmap(-1, 64 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
 m.write(b"x" * (64 << 20))
@@ -190,7 +192,7 @@ if sys.argv[1] == "raw":
     libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     start = (addr + (2 << 20) - 1) & ~((2 << 20) - 1)
     if libc.madvise(start, 60 << 20, MADV_COLLAPSE) != 0:
-        error = os.strerror(ctypes.get_errno()).replace(" ", "_")
+        error = os.strerror(ctypes.get_errno())
 else:
     use_huge_pages()
 middle = addr + (32 << 20)  # inside the 2 MiB-aligned part, wherever the kernel put the mapping
@@ -204,7 +206,7 @@ for i, line in enumerate(smaps):
             if field.startswith("VmFlags:"):
                 flags = ",".join(field.split()[1:])
                 break
-print(flags or "none", huge, error)
+print(json.dumps([flags, huge, error]))
 """
 
 
@@ -213,8 +215,9 @@ def huge_page_probe(mode: str) -> tuple[set[str], int, str]:
     import sys
 
     out = subprocess.run([sys.executable, "-c", HUGE_PAGE_PROBE, mode], capture_output=True,
-                         text=True, check=True).stdout.split()
-    return set(out[0].split(",")), int(out[1]), out[2].replace("_", " ")
+                         text=True, check=True).stdout
+    flags, huge, error = json.loads(out)
+    return set(flags.split(",")), huge, error
 
 
 def test_the_fork_server_advises_huge_pages_for_its_anonymous_memory():
