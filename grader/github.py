@@ -10,9 +10,14 @@ from grader.results import StudentResult
 
 
 # The runner's own escaping (actions/toolkit escapeData, escapeProperty): after it, a
-# value can neither end its line nor its field.
+# value can neither end its line nor its field. The older `##[name]` form is a command
+# anywhere in a line (tried when `::` parsing fails), so it is broken up as well.
+def _no_legacy_command(text: str) -> str:
+    return text.replace("##[", "# #[")
+
+
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _no_legacy_command(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
@@ -36,13 +41,13 @@ def annotations(result: StudentResult) -> list[str]:
 def defuse(line: str) -> str:
     """One line of student text that the runner cannot take for a command.
 
-    The runner strips leading white space and reads `::name::` as a command, and reads
-    `##[name]` (its older form) anywhere in a line: both get a visible break.
+    The runner strips leading white space and reads `::name::` as a command, and
+    `##[name]` anywhere in a line: both get a visible break.
     """
     stripped = line.lstrip()
     if stripped.startswith("::"):
         line = line[:len(line) - len(stripped)] + "> " + stripped
-    return line.replace("##[", "# #[")
+    return _no_legacy_command(line)
 
 
 @contextmanager

@@ -190,3 +190,4 @@ def test_annotations_escape_every_field():
     props, data = line.removeprefix("::error ").split("::", 1)
     assert props == f"file={AID}.py,title={AID}%3A t%3A x%2C y"
     assert data == "a%0D%0Ab%250A::c Hint: look `here`"
+    assert "##[" not in annotations(_result("x ##[add-mask]y"))[0]
