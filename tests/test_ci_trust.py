@@ -3,8 +3,11 @@ student text becomes a GitHub workflow command or live Markdown (THREATS 62)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -89,10 +92,13 @@ shutil.copytree(r"{bundle}", Path(r"{graded}", "stolen"), dirs_exist_ok=True)
 def test_everything(student):
     """everything passes"""
 ''')
-    result = run("ci", "--hidden", bundle, "--out", graded)
-    assert result.exit_code == 1, result.output
+    # Its own process: pytest would reuse check modules this session already imported by that name.
+    result = subprocess.run([sys.executable, "-m", "grader.cli", "ci", "--hidden", str(bundle), "--out", str(graded)],
+                            cwd=student_repo, capture_output=True, text=True, timeout=300,
+                            env={k: v for k, v in os.environ.items() if k != "GRADER_COURSE"})
+    assert result.returncode == 1, result.stdout + result.stderr
     data = json.loads((graded / "results.json").read_text())
-    assert data["score"] == 0 and "everything passes" not in result.output
+    assert data["score"] == 0 and "everything passes" not in result.stdout
     assert any(t["extra_data"]["hidden"] for t in data["tests"])  # the bundle's hidden checks ran
     assert sorted(p.name for p in graded.rglob("*")) == ["junit.xml", "results.json"]
     written = "".join(p.read_text() for p in graded.iterdir())
