@@ -197,3 +197,12 @@ def test_annotations_escape_every_field():
     assert props == f"file={AID}.py,title={AID}%3A t%3A x%2C y"
     assert data == "a%0D%0Ab%250A::c Hint: look `here`"
     assert "##[" not in annotations(_result("x ##[add-mask]y"))[0]
+
+
+def test_grade_reads_a_class_from_the_bundle(released, tmp_path):
+    _, bundle = released
+    (tmp_path / "subs" / "ada").mkdir(parents=True)
+    shutil.copy(ROOT / "reference" / f"{AID}.py", tmp_path / "subs" / "ada")
+    result = run("grade", tmp_path / "subs", "--out", tmp_path / "out", "-j", "1", "--course", bundle)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "grades.csv").read_text().splitlines()[1] == "ada,10,10"
