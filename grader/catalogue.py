@@ -47,11 +47,9 @@ class Assignment:
     def public_checks(self) -> Path:
         return self.folder / "checks_public.py"
 
-    hidden_file: Path | None = None  # checks_hidden.py, here or in an instructor's bundle
-
     @property
     def hidden_checks(self) -> Path:
-        return self.hidden_file or self.folder / "checks_hidden.py"
+        return self.folder / "checks_hidden.py"
 
     @property
     def probes(self) -> Path:
@@ -66,7 +64,6 @@ class Assignment:
 class Course:
     root: Path
     assignments: tuple[Assignment, ...]
-    hidden_root: Path | None = None  # an instructor's bundle of hidden checks and their expected values
 
     @property
     def reference_dir(self) -> Path:
@@ -78,9 +75,9 @@ class Course:
                        if (p := self.template_dir / f"{a.id}{s}").is_file()} for a in self.assignments}
 
     def expected_files(self, assignment_id: str) -> list[Path]:
-        """Stored expected values (a released course ships these instead of the reference)."""
-        roots = [self.root] + ([self.hidden_root] if self.hidden_root else [])
-        return [p for p in (r / "expected" / f"{assignment_id}.json" for r in roots) if p.is_file()]
+        """Stored expected values (a release and a bundle ship these instead of the reference)."""
+        path = self.root / "expected" / f"{assignment_id}.json"
+        return [path] if path.is_file() else []
 
     @property
     def template_dir(self) -> Path:
@@ -110,19 +107,40 @@ def find_course_root(explicit: str | Path | None = None) -> Path:
     raise UsageError("no course found: pass --course DIR (a folder with assignments/) or set GRADER_COURSE")
 
 
-def load_course(root: str | Path | None = None, hidden: str | Path | None = None) -> Course:
+def load_course(root: str | Path | None = None) -> Course:
     """Read every assignments/<id>/assignment.toml, ordered as the course teaches them."""
-    base = find_course_root(root)
-    hidden_root = Path(hidden).resolve() if hidden else None
-    if hidden_root and not (hidden_root / "assignments").is_dir():
-        raise UsageError(f"{hidden_root} is not a hidden-check bundle (no assignments/ folder)")
-    found = []
-    for d in sorted((base / "assignments").iterdir()):
-        if (d / "assignment.toml").is_file():
-            a = load_assignment(d)
-            extra = hidden_root / "assignments" / a.id / "checks_hidden.py" if hidden_root else None
-            found.append(replace(a, hidden_file=extra) if extra and extra.is_file() else a)
-    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))), hidden_root)
+    return _read_course(find_course_root(root))
+
+
+# An instructor bundle is a whole course (checks, probes, stubs, expected values, the
+# course secret) without the reference; this file, at its root, says which format it is.
+BUNDLE_MARKER = "grader-bundle.toml"
+BUNDLE_FORMAT = 2  # 1: hidden checks and their expected values only, beside a student's .grader/
+
+
+def load_bundle(path: str | Path) -> Course:
+    """The course from an instructor bundle alone (`grader release --hidden-bundle`), for grading that counts."""
+    root = Path(path).resolve()
+    rebuild = "rebuild it from the instructor's course: grader release NEW_REPO --hidden-bundle NEW_BUNDLE"
+    marker = root / BUNDLE_MARKER
+    if not marker.is_file():
+        if (root / "assignments").is_dir():
+            raise UsageError(f"{root} is a hidden-check bundle from an older release (hidden checks only, "
+                             f"graded with the student's own public checks); {rebuild}")
+        raise UsageError(f"{root} is not an instructor bundle (no {BUNDLE_MARKER}); {rebuild}")
+    try:
+        found = tomllib.loads(marker.read_text()).get("format")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{marker}: {exc}") from None
+    if found != BUNDLE_FORMAT:
+        raise UsageError(f"{root} is an instructor bundle of format {found!r}, this grader reads "
+                         f"format {BUNDLE_FORMAT}; {rebuild}")
+    return _read_course(root)
+
+
+def _read_course(base: Path) -> Course:
+    found = [load_assignment(d) for d in sorted((base / "assignments").iterdir()) if (d / "assignment.toml").is_file()]
+    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))))
 
 
 def load_assignment(folder: Path) -> Assignment:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from grader.catalogue import load_course
+from grader.catalogue import Course, load_bundle, load_course
 from grader.errors import UsageError
 
 course_option = click.option("--course", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -75,7 +75,7 @@ def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
     with ForkServer() as server:  # it imports torch while this process does below
         from grader.grading import Grader, targets_for
         from grader.submission import read_submission
-        from grader.terminal import check_lines, use_color
+        from grader.terminal import check_lines, student_text_printer, use_color
 
         c = load_course(course)
         assignments = c.select(ids) if ids else tuple(
@@ -86,12 +86,12 @@ def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
         sub = read_submission("you", folder.resolve(), [a.id for a in assignments], c.stubs())
         color = use_color(sys.stdout.isatty())
         all_passed = True
-        with Grader(c, server, include_hidden=False) as grader:
+        with Grader(c, server, include_hidden=False) as grader, student_text_printer() as show:
             for a in assignments:
                 result, = grader.grade(a, targets_for(a, [sub]))
                 for line in check_lines(result, color):
-                    click.echo(line)
-                click.echo()
+                    show(line)
+                show("")
                 all_passed &= all(ch.passed for ch in result.checks)
     click.echo("All public checks pass." if all_passed else "Some checks fail: see the hints above.")
     sys.exit(0 if all_passed else 1)
@@ -219,7 +219,8 @@ def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
 @main.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--hidden-bundle", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write the hidden checks and their expected values here (for `grader ci --hidden`).")
+              help="Also write the instructor bundle here: the whole course but the reference, with every "
+                   "expected value (for `grader ci --hidden`).")
 @click.option("--title", default="PyTorch course", show_default=True, help="The course's name in the README.")
 @course_option
 def release(out: Path, hidden_bundle: Path | None, title: str, course: Path | None) -> None:
@@ -233,7 +234,9 @@ def release(out: Path, hidden_bundle: Path | None, title: str, course: Path | No
         from grader.release import build_release
 
         written = build_release(load_course(course), server, out, hidden_bundle, title)
-    click.echo(f"Wrote {len(written)} files to {out}" + (f" and the hidden checks to {hidden_bundle}" if hidden_bundle else ""))
+    click.echo(f"Wrote {len(written)} files to {out}" + (
+        f" and the instructor bundle to {hidden_bundle} (keep it from students; grade with "
+        f"`grader ci --hidden {hidden_bundle}`)" if hidden_bundle else ""))
 
 
 @main.command()
@@ -244,12 +247,14 @@ def release(out: Path, hidden_bundle: Path | None, title: str, course: Path | No
 @click.option("--fail-under", type=float, default=None,
               help="Pass when the score reaches this (default: every public check passes).")
 @click.option("--hidden", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="An instructor's hidden-check bundle (from `grader release --hidden-bundle`).")
+              help="An instructor bundle (from `grader release --hidden-bundle`): the whole course, "
+                   "hidden checks included, is read from it and nothing from the checkout but ID.py/ID.ipynb.")
 @course_option
 def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, course: Path | None) -> None:
     """Grade this checkout for CI: results.json, JUnit XML, GitHub job summary; exit 0 or 1.
 
-    Example: grader ci --fail-under 50
+    Without --hidden the course is the checkout's own .grader/ (a student controls it: the
+    score is feedback, never a grade). Example: grader ci --hidden ../bundle-2026
     """
     from grader.forkserver import ForkServer
 
@@ -260,9 +265,9 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
         from grader.junit import to_junit
         from grader.results import StudentResult
         from grader.submission import read_submission
-        from grader.terminal import check_lines, use_color
+        from grader.terminal import check_lines, student_text_printer, use_color
 
-        c = load_course(course, hidden)
+        c = _ci_course(course, hidden)
         folder = folder.resolve()
         assignments = tuple(a for a in c.assignments
                             if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
@@ -284,15 +289,25 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
             with open(summary, "a", encoding="utf-8") as fh:
                 fh.write(github.summary_markdown(result) + "\n")
     color = use_color(sys.stdout.isatty())
-    for a in graded:
-        for line in check_lines(a, color):
-            click.echo(line)
+    with student_text_printer() as show:
+        for a in graded:
+            for line in check_lines(a, color):
+                show(line)
     public_ok = all(ch.passed or ch.hidden or ch.status.value == "skipped" for a in graded for ch in a.checks)
     passed = result.score >= fail_under if fail_under is not None else public_ok
     rule = f"score >= {fail_under:g}" if fail_under is not None else "every public check passes"
     click.echo(f"Score {result.score:g}/{result.max_score:g}: {'pass' if passed else 'FAIL'} ({rule}). "
                f"Results in {out}/results.json and {out}/junit.xml")
     sys.exit(0 if passed else 1)
+
+
+def _ci_course(course: Path | None, hidden: Path | None) -> Course:
+    """With --hidden, the bundle alone: never the checkout's .grader/ nor $GRADER_COURSE (THREATS 61)."""
+    if hidden is None:
+        return load_course(course)
+    if course is not None:
+        raise UsageError("--hidden is the whole course: drop --course")
+    return load_bundle(hidden)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Build the repository an instructor hands to students: stubs, public checks, stored
 expected values, a pinned grader, a CI workflow and a README. No reference code and no
-hidden checks go in; those can go to a separate hidden-check bundle for instructor CI.
+hidden checks go in. Apart from it, an instructor bundle: the whole course without the
+reference, which is all that grading that counts reads (`grader ci --hidden`).
 """
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from grader import __version__
-from grader.catalogue import RELEASED, Course
+from grader.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, Course
 from grader.errors import UsageError
 from grader.files import write_atomic
 from grader.forkserver import ForkServer
@@ -66,11 +68,15 @@ not the examples.
 """
 
 
+COURSE_SECRET = "course_secret"  # at a course's root: what its hidden inputs are drawn from
+ASSIGNMENT_FILES = ("assignment.toml", "probes.py", "checks_public.py")
+
+
 def build_release(course: Course, server: ForkServer, out: Path, hidden_bundle: Path | None = None,
                   title: str = "PyTorch course") -> list[Path]:
-    """Write the student repository into `out` (empty or new); return the files written."""
-    if out.exists() and any(out.iterdir()):
-        raise UsageError(f"{out} is not empty: release into a new folder")
+    """Write the student repository into `out` (empty or new), and the instructor bundle into
+    `hidden_bundle` when given; return the files written."""
+    _check_targets(out, hidden_bundle)
     if not course.reference_dir.is_dir():
         raise UsageError(f"{course.root} has no reference/ folder: release from the instructor's course")
     written: list[Path] = []
@@ -92,13 +98,14 @@ def build_release(course: Course, server: ForkServer, out: Path, hidden_bundle: 
                     put(stub.name, stub.read_bytes())
                     # A copy the grader keeps, to tell an untouched stub from the student's work.
                     put(f"{RELEASED}/student_template/{stub.name}", stub.read_bytes())
-            for name in ("assignment.toml", "probes.py", "checks_public.py"):
+            for name in ASSIGNMENT_FILES:
                 if (a.folder / name).is_file():
                     put(f"{RELEASED}/assignments/{a.id}/{name}", (a.folder / name).read_bytes())
             put(f"{RELEASED}/expected/{a.id}.json", save_store(public.expected(a)))
-            if hidden_bundle is not None and a.hidden_checks.is_file():
-                put(f"assignments/{a.id}/checks_hidden.py", a.hidden_checks.read_bytes(), hidden_bundle)
+            if hidden_bundle is not None:
                 put(f"expected/{a.id}.json", save_store(full.expected(a)), hidden_bundle)
+    if hidden_bundle is not None:
+        _write_bundle_course(course, lambda rel, data: put(rel, data, hidden_bundle))
     requirement = _vendor_wheel(out / RELEASED / "wheels", written)
     put("requirements.txt", f"torch>=2.2\n{requirement}\n")
     put(".github/workflows/grade.yml", WORKFLOW)
@@ -106,6 +113,36 @@ def build_release(course: Course, server: ForkServer, out: Path, hidden_bundle: 
     rows = "\n".join(f"| {a.title} | `{a.id}.py` |" for a in course.assignments)
     put("README.md", README.format(title=title, rows=rows))
     return written
+
+
+def _check_targets(out: Path, bundle: Path | None) -> None:
+    """Both folders new or empty, and apart: a bundle inside the student repository would ship to students."""
+    for folder in (out, bundle):
+        if folder is not None and folder.exists() and any(folder.iterdir()):
+            raise UsageError(f"{folder} is not empty: release into a new folder")
+    if bundle is not None:
+        a, b = out.resolve(), bundle.resolve()
+        if a == b or a.is_relative_to(b) or b.is_relative_to(a):
+            raise UsageError("--hidden-bundle must be outside the student repository (and not contain it): "
+                             "students would get the hidden checks")
+
+
+def _write_bundle_course(course: Course, put: Callable[[str, bytes], None]) -> None:
+    """The bundle's course beside its expected values: every check file, the stubs, the course secret."""
+    for a in course.assignments:
+        for name in (*ASSIGNMENT_FILES, "checks_hidden.py"):
+            if (a.folder / name).is_file():
+                put(f"assignments/{a.id}/{name}", (a.folder / name).read_bytes())
+        for suffix in (".py", ".ipynb"):
+            stub = course.template_dir / f"{a.id}{suffix}"
+            if stub.is_file():
+                put(f"student_template/{stub.name}", stub.read_bytes())
+    secret = course.root / COURSE_SECRET
+    if secret.is_file():
+        put(COURSE_SECRET, secret.read_bytes())
+    # Last: a bundle whose writing stopped half-way has no marker, and is refused.
+    put(BUNDLE_MARKER, f"# An instructor bundle: grade with `grader ci --hidden THIS_FOLDER`. Never give it to students.\n"
+                       f"format = {BUNDLE_FORMAT}\ngrader = \"{__version__}\"\n".encode())
 
 
 def _vendor_wheel(folder: Path, written: list[Path]) -> str:
