@@ -60,7 +60,7 @@ def list_entries(root: Path, reserved: Iterable[str] = ()) -> Entries:
     name shares, ignoring case (macOS and Windows folders ignore it too)."""
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder: SUBMISSIONS holds one folder or .zip per student")
-    reserved = {r.lower() for r in reserved}
+    reserved_ids = {r.lower() for r in reserved}
     taken: set[str] = set()
     entries: dict[str, Path] = {}
     skipped, renamed = [], []
@@ -70,7 +70,7 @@ def list_entries(root: Path, reserved: Iterable[str] = ()) -> Entries:
             skipped.append(f"{path.name}: {reason}")
             continue
         wanted = safe_name(path.name if path.is_dir() else path.stem)
-        sid, why = _unique_id(wanted, reserved, taken)
+        sid, why = _unique_id(wanted, reserved_ids, taken)
         if why:
             renamed.append(f"{path.name} graded as {sid}: {why}")
         taken.add(sid.lower())
