@@ -117,22 +117,28 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     Example: grader grade submissions/ --out results/ -j 2
     """
     from grader.forkserver import ForkServer
+    from grader.tempdirs import private_tempdir
 
-    with ForkServer() as server:  # it imports torch while this process does below
+    # Everything this run and torch put in the temp folder goes with the private one.
+    with private_tempdir(), ForkServer() as server:  # it imports torch while this process does below
         from grader import html_report
         from grader.grading import Grader, grade_batch
-        from grader.outputs import write_batch
+        from grader.outputs import check_junit_path, reserved_names, write_batch
         from grader.submission import list_entries, read_submission
 
         c = load_course(course)
         assignments = c.select(assignment_ids)
         if out.resolve().is_relative_to(submissions.resolve()):
             raise UsageError("--out must not be inside SUBMISSIONS")
-        entries, skipped = list_entries(submissions)
-        for s in skipped:
-            click.echo(f"skipped {s}", err=True)
+        check_junit_path(out, junit)
+        entries = list_entries(submissions, reserved_names(out, junit))
+        for line in entries.skipped:
+            click.echo(f"skipped {line}", err=True)
+        for line in entries.renamed:
+            click.echo(f"renamed {line}", err=True)
+        _make_folder(out)  # now, not after the grading: a bad --out costs nothing
         stubs = c.stubs()
-        subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries]
+        subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries.students]
         client = _dask_client(scheduler) if scheduler else None  # fails before any work
         started = time.monotonic()
         total = len(subs) * len(assignments)
@@ -153,7 +159,7 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
                 if client is not None:
                     client.close()
     seconds = time.monotonic() - started
-    write_batch(out, assignments, results, seconds, junit)
+    failures = write_batch(out, assignments, results, seconds, junit)
     max_total = sum(a.points for a in assignments)
     mean = sum(r.score for r in results) / len(results)
     click.echo(f"Graded {len(results)} students x {len(assignments)} assignments in {seconds:.1f} s; "
@@ -163,6 +169,23 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     flagged = [r.student for r in results if html_report.flags(r)]
     if flagged:
         click.echo(f"Flagged for a look ({len(flagged)}): {', '.join(flagged[:10])}" + (" ..." if len(flagged) > 10 else ""))
+    _exit_on_write_failures(failures)
+
+
+def _make_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the --out folder {out}: {exc.strerror}") from None
+
+
+def _exit_on_write_failures(failures: list[str]) -> None:
+    """Name each file that could not be written (all others were) and exit 1, if any."""
+    for line in failures:
+        click.echo(f"error: could not write {line}", err=True)
+    if failures:
+        click.echo(f"{len(failures)} files could not be written (listed above); every other output was.", err=True)
+        sys.exit(1)
 
 
 def _dask_client(address: str) -> Any:
@@ -183,8 +206,9 @@ def report(out: Path) -> None:
     from grader.outputs import load_batch, render_html
 
     results, batch = load_batch(out)
-    render_html(out, results, batch)
+    failures = render_html(out, results, batch)
     click.echo(f"Rendered {len(results)} student reports and {out / 'index.html'}")
+    _exit_on_write_failures(failures)
 
 
 @main.command()

@@ -7,12 +7,17 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and os.replace (pypa/build's way)."""
+    """Write `text` to `path` through a temporary file and os.replace (pypa/build's way).
+
+    The text is encoded first: text no UTF-8 writer takes (a lone surrogate) fails here
+    with UnicodeEncodeError before any folder or file is made.
+    """
+    data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)  # replaces a symlink itself, never writes through it
     except BaseException:
         try:

@@ -17,6 +17,7 @@ import json
 import os
 import resource
 import selectors
+import shutil
 import signal
 import socket
 import struct
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.errors import GraderError
 from grader.framing import PeerClosed, recv_frame
+from grader.tempdirs import temp_env
 
 if TYPE_CHECKING:
     from grader.workers import ServerChannel
@@ -197,11 +199,15 @@ class ForkServer:
     """
 
     def __init__(self) -> None:
+        # One private folder: the socket, and the server's temp folder (torch's caches
+        # included); close() removes it all.
         self._dir = tempfile.mkdtemp(prefix="grader-fs-")
         self.path = os.path.join(self._dir, "sock")
         self._ready = False
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
-        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        server_tmp = os.path.join(self._dir, "tmp")
+        os.mkdir(server_tmp)
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL")}
+        env.update(temp_env(server_tmp), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
         # _BOOT puts the grader package's own folder first on sys.path.
         self.proc: subprocess.Popen[str] | None = subprocess.Popen(
@@ -240,14 +246,7 @@ class ForkServer:
         for pipe in (self.proc.stdout, self.proc.stdin):
             if pipe:
                 pipe.close()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-        try:
-            os.rmdir(self._dir)
-        except OSError:
-            pass
+        shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> "ForkServer":
         return self

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -205,6 +206,7 @@ def _shard_init(course: Course, server_path: str, include_hidden: bool, limits: 
     global _shard_grader
     server = ForkServer.attach(server_path)
     _shard_grader = Grader(course, server, include_hidden, limits, tuple(Path(h) for h in hide))
+    Finalize(None, _shard_grader.close, exitpriority=10)  # the pool process's scratch goes when it exits
 
 
 def run_task(grader: Grader, assignment_id: str, targets: list[Target], store: dict[str, bytes]) -> list[AssignmentResult]:

@@ -11,6 +11,7 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Iterable, NamedTuple
 
 from grader.errors import UsageError
 
@@ -36,38 +37,76 @@ class Submission:
 
 
 def safe_name(name: str) -> str:
-    """A student id usable as a folder name: no separators, no leading dot."""
-    text = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "student"
+    """A student id usable as a folder name: no separators, no leading or trailing dot."""
+    text = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or "student"
     return text[:100]
 
 
-def list_entries(root: Path) -> tuple[list[tuple[str, Path]], list[str]]:
-    """The students in SUBMISSIONS as (id, path), sorted by id, and what was skipped."""
+# Entries that archivers and file browsers leave behind: never a student (lower case).
+SYSTEM_ENTRIES = {"__macosx": "macOS archive metadata", ".ds_store": "macOS folder metadata",
+                  "thumbs.db": "Windows thumbnail cache", "desktop.ini": "Windows folder settings"}
+
+
+class Entries(NamedTuple):
+    """What SUBMISSIONS holds: the students as (id, path) sorted by id, and what to tell the instructor."""
+
+    students: list[tuple[str, Path]]
+    skipped: list[str]  # "NAME: why it is not a student"
+    renamed: list[str]  # "NAME graded as ID: why"
+
+
+def list_entries(root: Path, reserved: Iterable[str] = ()) -> Entries:
+    """The students in SUBMISSIONS, each with an id no other student and no `reserved`
+    name shares, ignoring case (macOS and Windows folders ignore it too)."""
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder: SUBMISSIONS holds one folder or .zip per student")
+    reserved_ids = {r.lower() for r in reserved}
+    taken: set[str] = set()
     entries: dict[str, Path] = {}
-    skipped = []
+    skipped, renamed = [], []
     for path in sorted(root.iterdir()):
-        if path.name.startswith("."):
+        reason = _not_a_student(path)
+        if reason:
+            skipped.append(f"{path.name}: {reason}")
             continue
-        info = path.lstat()
-        if stat.S_ISLNK(info.st_mode):
-            skipped.append(f"{path.name}: a symbolic link, not followed")
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            sid = safe_name(path.name)
-        elif stat.S_ISREG(info.st_mode) and path.suffix.lower() == ".zip":
-            sid = safe_name(path.stem)
-        else:
-            skipped.append(f"{path.name}: not a folder or a .zip")
-            continue
-        base, n = sid, 2
-        while sid in entries:
-            sid, n = f"{base}-{n}", n + 1
+        wanted = safe_name(path.name if path.is_dir() else path.stem)
+        sid, why = _unique_id(wanted, reserved_ids, taken)
+        if why:
+            renamed.append(f"{path.name} graded as {sid}: {why}")
+        taken.add(sid.lower())
         entries[sid] = path
     if not entries:
         raise UsageError(f"{root} holds no submissions (one folder or .zip per student)")
-    return sorted(entries.items()), skipped
+    return Entries(sorted(entries.items()), skipped, renamed)
+
+
+def _not_a_student(path: Path) -> str | None:
+    """Why this entry of SUBMISSIONS is not a student's submission, or None if it is one."""
+    name = path.name.lower()
+    if name in SYSTEM_ENTRIES:
+        return SYSTEM_ENTRIES[name]
+    if name.startswith("."):
+        return "a hidden entry (its name starts with '.')"
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return "a symbolic link, not followed"
+    if stat.S_ISDIR(info.st_mode) or (stat.S_ISREG(info.st_mode) and name.endswith(".zip")):
+        return None
+    return "not a folder or a .zip"
+
+
+def _unique_id(wanted: str, reserved: set[str], taken: set[str]) -> tuple[str, str | None]:
+    """`wanted`, or a variant of it free of the reserved names and of the ids taken (any case)."""
+    if wanted.lower() in reserved:
+        base, why = f"{wanted}-student", "its name is one of the batch's own output files"
+    elif wanted.lower() in taken:
+        base, why = wanted, "another student has the same name (ignoring case and unusual characters)"
+    else:
+        return wanted, None
+    sid, n = base, 2
+    while sid.lower() in taken or sid.lower() in reserved:
+        sid, n = f"{base}-{n}", n + 1
+    return sid, why
 
 
 Stubs = dict[str, dict[str, bytes]]  # assignment id -> {".py": bytes, ".ipynb": bytes} as shipped

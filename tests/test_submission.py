@@ -85,7 +85,7 @@ def test_entries_skip_links_and_stray_files_and_sort(tmp_path):
     make_zip(tmp_path / "bea.zip", {"tensor_creation.py": "x"})
     (tmp_path / "notes.txt").write_text("hi")
     os.symlink(tmp_path / "zoe", tmp_path / "link")
-    entries, skipped = list_entries(tmp_path)
+    entries, skipped, _ = list_entries(tmp_path)
     assert [e[0] for e in entries] == ["adam", "bea", "zoe"]
     assert any("notes.txt" in s for s in skipped) and any("link" in s for s in skipped)
 
