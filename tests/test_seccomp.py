@@ -206,6 +206,7 @@ def _vsock():
         return _e.errorcode.get(exc.errno, str(exc.errno))
 
 def _ptrace_own_child():
+    _libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: a change of uid left the worker undumpable, untraceable
     child = _os.fork()
     if child == 0:
         _os.pause()
