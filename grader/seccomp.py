@@ -135,7 +135,8 @@ def assemble(code: list[tuple]) -> bytes:
             continue
         op, k, *targets = item
         jt, jf = (at[t] - pc - 1 if t else 0 for t in (targets or [None, None]))
-        assert 0 <= jt < 256 and 0 <= jf < 256, "BPF jumps are forward and at most 255 long"
+        if not (0 <= jt < 256 and 0 <= jf < 256):
+            raise ValueError("BPF jumps go forward, at most 255 instructions")
         out.append(struct.pack("=HBBI", op, jt, jf, k))
         pc += 1
     return b"".join(out)
@@ -164,7 +165,7 @@ def install() -> list[str]:
     if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return [f"seccomp filter ({os.strerror(ctypes.get_errno())})"]
     # TSYNC: every thread of the process, or none (a positive answer names the thread that could not be).
-    done = _libc.syscall(arch.seccomp_nr, _SET_MODE_FILTER, _FLAG_TSYNC, ctypes.byref(prog))
+    done = _libc.syscall(ctypes.c_long(arch.seccomp_nr), _SET_MODE_FILTER, _FLAG_TSYNC, ctypes.byref(prog))
     if done != 0:
         return [f"seccomp filter ({os.strerror(ctypes.get_errno()) if done < 0 else f'thread {done} not filtered'})"]
     return []
