@@ -177,6 +177,20 @@ def test_unsupported_architecture_is_reported_missing(monkeypatch):
     assert seccomp.install() == ["seccomp filter (none for riscv64)"]
 
 
+def test_worker_without_a_filter_says_so_and_grading_goes_on(course, grader, monkeypatch):
+    from grader import forkserver
+    from grader.grading import Grader
+
+    # An architecture we have no filter for, played by a fork server whose seccomp says so.
+    monkeypatch.setattr(forkserver, "_BOOT", forkserver._BOOT.replace(
+        "from grader.forkserver", "import grader.seccomp as s; s._machine = lambda: 'riscv64'; from grader.forkserver"))
+    with forkserver.ForkServer() as other_arch, \
+            Grader(course, other_arch, expected_values=grader.expected_values) as g:
+        result = grade_source(g, "tensor_creation", (ROOT / "reference" / "tensor_creation.py").read_bytes())
+    assert result.score == 10
+    assert "sandbox layers not available here: seccomp filter (none for riscv64)" in result.notes
+
+
 HEADERS = {"x86_64": (Path("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"), Path("/usr/include/asm/unistd_64.h")),
            "aarch64": (Path("/usr/include/asm-generic/unistd.h"),)}
 
