@@ -4,12 +4,14 @@ Some channels are outside every namespace and outside Landlock: kernel keyrings 
 all (THREATS 64), which let one worker leave a key that a later worker of another
 student reads, and which stay on the host after the batch. The worker installs this
 filter last, after dropping privileges (no_new_privs is already set) and before any
-student code runs; it holds for everything the worker starts, threads included.
+student code runs; it holds for everything the worker starts, threads included. With
+it a worker can make no key at all (add_key, keyctl, request_key and fscrypt's key
+ioctls are refused), so none can outlive it; without it the report names the layer.
 
 Implementation: a small BPF program of our own, loaded with seccomp(2) through ctypes,
 for x86_64 and aarch64 (with an architecture check). No new dependency: Debian's
 libseccomp binding exists only for the system Python, never a venv, and the PyPI
-bindings need a C build. Other architectures get no filter and the layer is reported
+bindings need libseccomp's C library installed or built. Other architectures get no filter and the layer is reported
 missing.
 
 A deny list, not an allowlist: torch needs many calls (threads through clone, mmap,
