@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import torch
 
-from grader import transport
+from grader import seccomp, transport  # here, in the fork server: the worker cannot once the course is hidden
 from grader.framing import PeerClosed, recv_frame, send_frame
 
 
@@ -224,6 +224,7 @@ def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgro
                                            ("memory" in cgroups.dirs or "v2" in cgroups.dirs)))
         missing += isolation.confine(spec)
         missing += isolation.drop_privileges(uid, int(spec["limits"]["processes"]))
+        missing += seccomp.install()
         os.chdir(work)
         os.environ.clear()
         os.environ.update({"HOME": work, "TMPDIR": work, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
