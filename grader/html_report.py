@@ -64,7 +64,7 @@ def class_report(results: list[StudentResult], assignment_titles: dict[str, str]
         for a in r.assignments:
             per_assignment[a.assignment_id].append(a.score)
             maxima[a.assignment_id] = a.max_score
-            for c in a.checks:
+            for c in a.checks if a.handed_in else ():  # rates among those who handed it in
                 if c.status is not Status.SKIPPED:
                     checks[(a.assignment_id, c.check_id)].append(c.passed)
                     titles[(a.assignment_id, c.check_id)] = c.title

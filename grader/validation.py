@@ -47,8 +47,12 @@ def validate_assignment(grader: Grader, assignment: Assignment) -> list[Row]:
     for target, result in zip(targets, grader.grade(assignment, targets)):
         failed = failed_checks(result)
         if target.student == "reference":
+            # A check that cannot run here (a GPU check) counts in no total, but its points still add up.
+            skipped = f" (+{result.not_counted:g} not checked here)" if result.not_counted else ""
             rows.append(Row(assignment.id, "reference", f"{assignment.points:g}/{assignment.points:g}",
-                            f"{result.score:g}/{result.max_score:g}", not failed and result.score == assignment.points))
+                            f"{result.score:g}/{result.max_score:g}{skipped}",
+                            not failed and result.score == result.max_score
+                            and result.max_score + result.not_counted == assignment.points))
         elif target.student == "stub":
             rows.append(Row(assignment.id, "stub", f"{assignment.stub_score:g}", f"{result.score:g}",
                             result.error is None and result.score == assignment.stub_score))

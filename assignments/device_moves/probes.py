@@ -4,6 +4,10 @@ from torch import nn
 
 from grader.sandbox import need
 
+# Functions whose job is to change an argument (argument name: position): both move the
+# model itself; every other call must leave its arguments as they came (grader/argument_guard.py).
+MUTATES = {"to_device": {"model": 0}, "predict": {"model": 0}}
+
 MODELS = {
     "linear": lambda: nn.Linear(4, 2),
     "batchnorm": lambda: nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 1)),
@@ -19,6 +23,22 @@ def devices_of(model):
     if not isinstance(model, nn.Module):
         return [f"not a module ({type(model).__name__})"]
     return sorted({str(t.device) for t in list(model.parameters()) + list(model.buffers())})
+
+
+def pick_device_with_cuda(student):
+    """pick_device() while torch.cuda.is_available() answers True, for this call only: the
+    cuda branch is then seen on a machine without a GPU (torch.device("cuda") needs none)."""
+    real = torch.cuda.is_available
+    aliases = [k for k, v in vars(student).items() if v is real]  # `from torch.cuda import is_available`
+    torch.cuda.is_available = lambda: True
+    for k in aliases:
+        setattr(student, k, torch.cuda.is_available)
+    try:
+        return need(student, "pick_device")()
+    finally:
+        torch.cuda.is_available = real
+        for k in aliases:
+            setattr(student, k, real)
 
 
 def moved(student, model_name, device, as_object):
