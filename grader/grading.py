@@ -197,12 +197,16 @@ def _assignment_result(assignment: Assignment, target: Target, checks: list[Chec
         notes += handle.notes
         if handle.missing_layers:
             notes.append("sandbox layers not available here: " + ", ".join(handle.missing_layers))
-    notes += [f"{c.message}: {c.title} ({c.not_counted:g} points, left out of the maximum)"
+    notes += [f"{c.message}: {c.title} ({_points(c.not_counted)}, left out of the maximum)"
               for c in checks if c.status is Status.SKIPPED and c.not_counted]
     return AssignmentResult(
         assignment_id=assignment.id, title=assignment.title, max_score=max_score,
         checks=tuple(checks), graded_file=target.file.name, error=error,
         notes=tuple(notes), output=handle.output() if handle else "", seconds=seconds)
+
+
+def _points(n: float) -> str:
+    return f"{n:g} point" + ("" if n == 1 else "s")
 
 
 # -- batches over many processes -------------------------------------------------------

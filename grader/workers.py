@@ -206,9 +206,11 @@ _VALUES_HINT = "Compute a new result (y = x / s) instead of changing the argumen
 
 def _mutated(err: dict) -> WorkerFailure:
     """A function changed an argument the contract says it must leave alone."""
-    message = f"{err.get('function', 'the function')} changed its argument {err.get('argument', '')} in place"
+    message = f"{err.get('function', 'the function')} changed its argument {err.get('argument', '')}"
+    what = err.get("what", "its values")
+    message += f": {what}" if err.get("part") == "mode" else f" in place ({what})"
     hint = _CHANGE_HINTS.get(str(err.get("part")), _VALUES_HINT)
-    return WorkerFailure("mutated", f"{message} ({err.get('what', 'its values')})",
+    return WorkerFailure("mutated", message,
                          f"Unless the assignment says so, a function must leave its arguments as they came. {hint}")
 
 

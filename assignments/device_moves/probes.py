@@ -26,19 +26,22 @@ def devices_of(model):
 
 
 def pick_device_with_cuda(student):
-    """pick_device() while torch.cuda.is_available() answers True, for this call only: the
+    """pick_device() while CUDA is reported available (one device), for this call only: the
     cuda branch is then seen on a machine without a GPU (torch.device("cuda") needs none)."""
-    real = torch.cuda.is_available
-    aliases = [k for k, v in vars(student).items() if v is real]  # `from torch.cuda import is_available`
-    torch.cuda.is_available = lambda: True
-    for k in aliases:
-        setattr(student, k, torch.cuda.is_available)
+    fakes = {"is_available": lambda: True, "device_count": lambda: 1}
+    real = {name: getattr(torch.cuda, name) for name in fakes}
+    # Also names the student imported: `from torch.cuda import is_available`.
+    aliases = [(k, fakes[name]) for k, v in vars(student).items() for name in fakes if v is real[name]]
+    originals = [(k, vars(student)[k]) for k, _ in aliases]
+    for target, pairs in ((torch.cuda, fakes.items()), (student, aliases)):
+        for k, fake in pairs:
+            setattr(target, k, fake)
     try:
         return need(student, "pick_device")()
     finally:
-        torch.cuda.is_available = real
-        for k in aliases:
-            setattr(student, k, real)
+        for target, pairs in ((torch.cuda, real.items()), (student, originals)):
+            for k, value in pairs:
+                setattr(target, k, value)
 
 
 def moved(student, model_name, device, as_object):
