@@ -44,7 +44,7 @@ def to_results_json(result: StudentResult) -> dict[str, Any]:
             "schema": SCHEMA, "student": result.student, "notes": list(result.notes),
             "assignments": [{"id": a.assignment_id, "title": a.title, "max_score": a.max_score,
                              "graded_file": a.graded_file, "error": a.error, "notes": list(a.notes),
-                             "output": a.output, "seconds": round(a.seconds, 3)} for a in result.assignments],
+                             "output": a.output, "seconds": a.seconds} for a in result.assignments],
         },
     }
 

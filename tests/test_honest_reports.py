@@ -59,4 +59,16 @@ def test_execution_time_is_each_students_own(batch):
     for r in (ann, bob):
         data = json.loads(gradescope.dumps(r))
         assert data["execution_time"] == round(r.seconds, 3)
-        assert gradescope.from_results_json(data).assignments[0].seconds == round(r.assignments[0].seconds, 3)
+        assert gradescope.from_results_json(data).assignments[0].seconds == r.assignments[0].seconds
+
+
+def test_check_says_not_handed_in_and_does_not_pass(tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    (tmp_path / "tensor_creation.py").write_text(REFERENCE)
+    result = CliRunner().invoke(main, ["check", "tensor_creation", "autograd_basics", "--dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "not handed in (no autograd_basics.py or autograd_basics.ipynb)" in result.output
+    assert "All public checks pass" not in result.output
