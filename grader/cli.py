@@ -92,7 +92,7 @@ def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
                 for line in check_lines(result, color):
                     show(line)
                 show("")
-                all_passed &= all(ch.passed for ch in result.checks)
+                all_passed &= result.handed_in and all(ch.passed for ch in result.checks)
     click.echo("All public checks pass." if all_passed else "Some checks fail: see the hints above.")
     sys.exit(0 if all_passed else 1)
 
@@ -317,7 +317,8 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
         for a in graded:
             for line in check_lines(a, color):
                 show(line)
-    public_ok = all(ch.passed or ch.hidden or ch.status.value == "skipped" for a in graded for ch in a.checks)
+    public_ok = all(a.handed_in and all(ch.passed or ch.hidden or ch.status.value == "skipped" for ch in a.checks)
+                    for a in graded)
     passed = result.score >= fail_under if fail_under is not None else public_ok
     rule = f"score >= {fail_under:g}" if fail_under is not None else "every public check passes"
     click.echo(f"Score {result.score:g}/{result.max_score:g}: {'pass' if passed else 'FAIL'} ({rule}). "

@@ -11,7 +11,7 @@ SCHEMA = "grader.results/1"
 
 def _test(a: AssignmentResult, c: CheckResult, number: str) -> dict[str, Any]:
     text = c.message + (f"\nHint: {c.hint}" if c.hint else "")
-    return {
+    test = {
         "name": f"{a.assignment_id}: {c.title}",
         "number": number,
         "score": c.score,
@@ -21,8 +21,11 @@ def _test(a: AssignmentResult, c: CheckResult, number: str) -> dict[str, Any]:
         "visibility": "after_published" if c.hidden else "visible",
         "extra_data": {"assignment": a.assignment_id, "check_id": c.check_id, "title": c.title,
                        "status": c.status.value, "message": c.message, "hint": c.hint, "hidden": c.hidden,
-                       "details": c.details},
+                       "details": c.details, "not_counted": c.not_counted},
     }
+    if c.status is Status.SKIPPED:
+        del test["status"]  # neither passed nor failed: 0 of 0, and the output says why
+    return test
 
 
 def to_results_json(result: StudentResult) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def to_results_json(result: StudentResult) -> dict[str, Any]:
             "schema": SCHEMA, "student": result.student, "notes": list(result.notes),
             "assignments": [{"id": a.assignment_id, "title": a.title, "max_score": a.max_score,
                              "graded_file": a.graded_file, "error": a.error, "notes": list(a.notes),
-                             "output": a.output} for a in result.assignments],
+                             "output": a.output, "seconds": a.seconds} for a in result.assignments],
         },
     }
 
@@ -61,9 +64,10 @@ def from_results_json(data: dict[str, Any]) -> StudentResult:
         checks.setdefault(e["assignment"], []).append(CheckResult(
             check_id=e["check_id"], title=e["title"], status=Status(e["status"]), score=float(t["score"]),
             max_score=float(t["max_score"]), message=e["message"], hint=e["hint"], hidden=bool(e["hidden"]),
-            details=e.get("details")))
+            details=e.get("details"), not_counted=float(e.get("not_counted", 0.0))))
     assignments = tuple(AssignmentResult(
         assignment_id=a["id"], title=a["title"], max_score=float(a["max_score"]),
         checks=tuple(checks.get(a["id"], ())), graded_file=a["graded_file"], error=a["error"],
-        notes=tuple(a["notes"]), output=a.get("output", "")) for a in extra["assignments"])
+        notes=tuple(a["notes"]), output=a.get("output", ""), seconds=float(a.get("seconds", 0.0)))
+        for a in extra["assignments"])
     return StudentResult(extra["student"], assignments, float(data.get("execution_time", 0.0)), tuple(extra["notes"]))

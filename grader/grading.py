@@ -168,18 +168,25 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
         finally:
             for handle in plugin.handles.values():
                 handle.close()
-        return [_assignment_result(assignment, t, plugin.results[t.student], plugin.handles.get(t.student))
-                for t in targets]
+        return [_assignment_result(assignment, t, plugin.results[t.student], plugin.handles.get(t.student),
+                                   plugin.seconds[t.student]) for t in targets]
     finally:
         shutil.rmtree(batch_scratch, ignore_errors=True)
 
 
+NOT_HANDED_IN = "not handed in"
+
+
 def _assignment_result(assignment: Assignment, target: Target, checks: list[CheckResult],
-                       handle: StudentHandle | None) -> AssignmentResult:
+                       handle: StudentHandle | None, seconds: float = 0.0) -> AssignmentResult:
+    max_score = sum(c.max_score for c in checks)
+    if target.file is None:  # one line, not a failing row per check; still 0 of the full points
+        return AssignmentResult(assignment_id=assignment.id, title=assignment.title, max_score=max_score,
+                                error=target.problem or NOT_HANDED_IN, seconds=seconds)
     notes = [target.note] if target.note else []
     error = target.problem
     if handle is not None:
-        if handle.unavailable is not None and target.file is not None:
+        if handle.unavailable is not None:
             error = handle.unavailable.message
         kinds = set(handle.events)
         if kinds & {"timeout", "import_timeout"}:
@@ -191,10 +198,16 @@ def _assignment_result(assignment: Assignment, target: Target, checks: list[Chec
         notes += handle.notes
         if handle.missing_layers:
             notes.append("sandbox layers not available here: " + ", ".join(handle.missing_layers))
+    notes += [f"{c.message}: {c.title} ({_points(c.not_counted)}, left out of the maximum)"
+              for c in checks if c.status is Status.SKIPPED and c.not_counted]
     return AssignmentResult(
-        assignment_id=assignment.id, title=assignment.title, max_score=sum(c.max_score for c in checks),
-        checks=tuple(checks), graded_file=target.file.name if target.file else None, error=error,
-        notes=tuple(notes), output=handle.output() if handle else "")
+        assignment_id=assignment.id, title=assignment.title, max_score=max_score,
+        checks=tuple(checks), graded_file=target.file.name, error=error,
+        notes=tuple(notes), output=handle.output() if handle else "", seconds=seconds)
+
+
+def _points(n: float) -> str:
+    return f"{n:g} point" + ("" if n == 1 else "s")
 
 
 # -- batches over many processes -------------------------------------------------------
@@ -245,7 +258,6 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
     executor (grader/distributed.py passes a Dask cluster's) with the `task` that runs
     there; one task per slot at a time, so each task's duration is its own.
     """
-    started = time.monotonic()
     assignments = list(assignments)
     own = executor is None and jobs > 1
     if own:
@@ -294,7 +306,8 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
     finally:
         if own and executor is not None:
             executor.shutdown()
-    elapsed = time.monotonic() - started
-    return [StudentResult(s.student, tuple(by_student[s.student][a.id] for a in assignments),
-                          seconds=elapsed / max(len(submissions), 1))
-            for s in sorted(submissions, key=lambda s: s.student)]
+    results = []
+    for s in sorted(submissions, key=lambda s: s.student):
+        graded = tuple(by_student[s.student][a.id] for a in assignments)
+        results.append(StudentResult(s.student, graded, seconds=sum(a.seconds for a in graded)))
+    return results

@@ -55,23 +55,30 @@ def histogram(totals: list[float], max_score: float, bins: int = 10) -> list[Bar
     return [Bar(f"{i * step:g}–{(i + 1) * step:g}", c / top, str(c)) for i, c in enumerate(counts)]
 
 
-def class_report(results: list[StudentResult], assignment_titles: dict[str, str], seconds: float) -> str:
-    per_assignment: dict[str, list[float]] = defaultdict(list)
-    maxima: dict[str, float] = {}
+def pass_rates(results: list[StudentResult]) -> list[Bar]:
+    """Each check's pass rate among the students who handed its assignment in (and where it ran)."""
     checks: dict[tuple[str, str], list[bool]] = defaultdict(list)
     titles: dict[tuple[str, str], str] = {}
     for r in results:
         for a in r.assignments:
-            per_assignment[a.assignment_id].append(a.score)
-            maxima[a.assignment_id] = a.max_score
-            for c in a.checks:
+            for c in a.checks if a.handed_in else ():
                 if c.status is not Status.SKIPPED:
                     checks[(a.assignment_id, c.check_id)].append(c.passed)
                     titles[(a.assignment_id, c.check_id)] = c.title
+    return sorted((Bar(f"{k[0]}: {titles[k]}", sum(v) / len(v), f"{100 * sum(v) / len(v):.0f}%")
+                   for k, v in checks.items()), key=lambda b: (b.value, b.label))
+
+
+def class_report(results: list[StudentResult], assignment_titles: dict[str, str], seconds: float) -> str:
+    per_assignment: dict[str, list[float]] = defaultdict(list)
+    maxima: dict[str, float] = {}
+    for r in results:
+        for a in r.assignments:
+            per_assignment[a.assignment_id].append(a.score)
+            maxima[a.assignment_id] = a.max_score
     stats = [{"id": aid, "title": assignment_titles.get(aid, aid), "mean": statistics.fmean(s),
               "median": statistics.median(s), "max": maxima[aid]} for aid, s in per_assignment.items()]
-    rates = sorted((Bar(f"{k[0]}: {titles[k]}", sum(v) / len(v), f"{100 * sum(v) / len(v):.0f}%")
-                    for k, v in checks.items()), key=lambda b: (b.value, b.label))
+    rates = pass_rates(results)
     max_total = max((r.max_score for r in results), default=0)
     means = [Bar(s["title"], s["mean"] / s["max"] if s["max"] else 0, f"{s['mean']:.1f}") for s in stats]
     return _env.get_template("class.html.j2").render(

@@ -20,7 +20,8 @@ from grader.handles import ExpectedValues, StudentHandle
 from grader.results import CheckResult, Status
 from grader.workers import WorkerFailure
 
-_FAILURE_STATUS = {"timeout": Status.TIMEOUT, "import_timeout": Status.TIMEOUT}
+# A changed argument is a wrong answer, not a crash.
+_FAILURE_STATUS = {"timeout": Status.TIMEOUT, "import_timeout": Status.TIMEOUT, "mutated": Status.FAILED}
 
 
 class CheckSuiteError(Exception):
@@ -37,6 +38,7 @@ class GraderPlugin:
         self.handles: dict[str, StudentHandle] = {}
         self.results: dict[str, list[CheckResult]] = {name: [] for name, _ in targets}
         self.collect_errors: list[str] = []
+        self.seconds: dict[str, float] = {name: 0.0 for name, _ in targets}  # each student's own time
 
     # -- pytest hooks ---------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -84,9 +86,11 @@ class GraderPlugin:
             outcome, longrepr = "failed", f"{excinfo.typename}: {excinfo.value}"
         report = pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when,
                                    duration=call.duration, start=call.start, stop=call.stop)
+        index = item.callspec.params["student"]  # type: ignore[attr-defined]
+        name = self._targets[index][0]
+        self.seconds[name] += call.duration  # setup starts the worker, call runs the probes
         if call.when == "call" or (call.when == "setup" and outcome != "passed"):
-            index = item.callspec.params["student"]  # type: ignore[attr-defined]
-            self.results[self._targets[index][0]].append(self._result(item, call, report))
+            self.results[name].append(self._result(item, call, report))
         return report
 
     def pytest_sessionfinish(self) -> None:
@@ -107,8 +111,10 @@ class GraderPlugin:
         if report.passed:
             return CheckResult(status=Status.PASSED, score=max_score, **base)
         exc = call.excinfo.value if call.excinfo else None
-        if report.skipped:
-            return CheckResult(status=Status.SKIPPED, score=0.0, message=_skip_reason(report), **base)
+        if report.skipped:  # counted nowhere: 0 of 0, with what it would be worth where it can run
+            reason = f"not checked here: {_skip_reason(report)}"
+            return CheckResult(status=Status.SKIPPED, score=0.0, message=reason, not_counted=max_score,
+                               **{**base, "max_score": 0.0})
         if isinstance(exc, CheckFailure):
             details = _without_expected_values(exc.details) if base["hidden"] else exc.details
             return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=exc.hint,

@@ -24,6 +24,9 @@ class CheckResult:
     hint: str = ""
     hidden: bool = False
     details: dict | None = None  # plain data: expected vs got, the largest difference
+    # A skipped check scores 0 of 0 and counts in no total or pass rate; this is what it
+    # is worth where it can run (a GPU check on a machine without one).
+    not_counted: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -40,10 +43,21 @@ class AssignmentResult:
     error: str | None = None  # why the submission could not be graded at all
     notes: tuple[str, ...] = ()  # what the grader did about the submission (flags)
     output: str = ""  # the head and tail of what the student's code printed
+    seconds: float = 0.0  # time spent grading this student's work on this assignment
 
     @property
     def score(self) -> float:
         return round(sum(c.score for c in self.checks), 6)
+
+    @property
+    def handed_in(self) -> bool:
+        """False when there was no file to grade: then there are no check rows, only `error`."""
+        return self.graded_file is not None
+
+    @property
+    def not_counted(self) -> float:
+        """Points of checks that could not run here, left out of max_score."""
+        return sum(c.not_counted for c in self.checks)
 
 
 @dataclass(frozen=True)

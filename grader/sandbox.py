@@ -19,6 +19,7 @@ from typing import Any, Callable
 import torch
 
 from grader import seccomp, transport  # here, in the fork server: the worker cannot once the course is hidden
+from grader.argument_guard import guard
 from grader.framing import PeerClosed, recv_frame, send_frame
 
 
@@ -142,6 +143,7 @@ class Probes:
 
     def __init__(self, probes_path: str | None) -> None:
         self.module = load_module("_grader_probes", probes_path) if probes_path else None
+        guard.declare(getattr(self.module, "MUTATES", {}))  # the functions whose job is to change an argument
 
     def resolve(self, name: str, student: ModuleType) -> Callable[..., Any]:
         custom = getattr(self.module, name, None) if not name.startswith("_") else None
@@ -151,13 +153,13 @@ class Probes:
 
 
 def need(student: ModuleType, name: str) -> Callable[..., Any]:
-    """The student's callable `name`, or the error that tells them it is missing."""
+    """The student's callable `name` (guarded: see argument_guard), or the error that tells them it is missing."""
     if name not in vars(student):
         raise MissingName(name)
     fn = vars(student)[name]
     if not callable(fn):
         raise NotCallable(name, transport.type_name(fn))
-    return fn
+    return guard.wrap(name, fn)
 
 
 class MissingName(Exception):
@@ -176,6 +178,7 @@ def serve(sock: socket.socket, student: ModuleType, probes: Probes, student_file
         except PeerClosed:
             return
         reset_torch_state()
+        guard.start_call()
         try:
             fn = probes.resolve(request["probe"], student)
             value = fn(*request["args"], **request["kwargs"])
@@ -186,6 +189,8 @@ def serve(sock: socket.socket, student: ModuleType, probes: Probes, student_file
             reply = {"error": {"kind": "not_callable", "name": exc.args[0], "type": exc.args[1]}}
         except BaseException as exc:  # noqa: BLE001 - SystemExit from student code included
             reply = {"error": describe_exception(exc, student_file)}
+        if guard.changes:  # an argument changed against the contract: that, not what followed, is the answer
+            reply = {"error": guard.changes[0].as_error()}
         try:
             payload = transport.encode(reply, max_bytes=max_result)
         except transport.TransportError as exc:

@@ -212,5 +212,5 @@ def _read(student: str, source: _FolderSource | _ZipSource, assignment_ids: list
                 elif not nb_is_stub:
                     notes[aid] = f"both {py.name} and {nb.name} were submitted: {py.name} was graded"
         elif aid not in problems:
-            problems[aid] = f"no {aid}.py or {aid}.ipynb in the submission"
+            problems[aid] = f"not handed in (no {aid}.py or {aid}.ipynb)"
     return Submission(student, files, problems, None, notes)

@@ -35,6 +35,8 @@ def check_lines(result: AssignmentResult, color: bool) -> list[str]:
              f"{result.title} ({result.assignment_id}): {result.score:g}/{result.max_score:g}"]
     if result.graded_file:
         lines.append(f"  graded {result.graded_file}")
+    elif result.error:  # not handed in (or refused): one line, no check rows
+        lines.append(f"  {result.error}")
     for note in result.notes:
         lines.append(f"  note: {note}")
     for c in result.checks:

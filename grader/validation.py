@@ -22,6 +22,12 @@ def mutant_fails(path: Path) -> set[str]:
     return {x.strip() for x in m.group(1).split(",")}
 
 
+def expected_failures(path: Path, result: AssignmentResult) -> set[str]:
+    """The checks a mutant must fail here: those it names, less those that cannot run here
+    (a mutant only a GPU catches fails nothing on a machine without one)."""
+    return mutant_fails(path) - {c.check_id for c in result.checks if c.status is Status.SKIPPED}
+
+
 def failed_checks(result: AssignmentResult) -> set[str]:
     """Checks that ran and did not pass (a check skipped for want of a GPU is neither)."""
     return {c.check_id for c in result.checks if c.status not in (Status.PASSED, Status.SKIPPED)}
@@ -47,13 +53,18 @@ def validate_assignment(grader: Grader, assignment: Assignment) -> list[Row]:
     for target, result in zip(targets, grader.grade(assignment, targets)):
         failed = failed_checks(result)
         if target.student == "reference":
+            # A check that cannot run here (a GPU check) counts in no total, but its points still add up.
+            skipped = f" (+{result.not_counted:g} not checked here)" if result.not_counted else ""
             rows.append(Row(assignment.id, "reference", f"{assignment.points:g}/{assignment.points:g}",
-                            f"{result.score:g}/{result.max_score:g}", not failed and result.score == assignment.points))
+                            f"{result.score:g}/{result.max_score:g}{skipped}",
+                            not failed and result.score == result.max_score
+                            and result.max_score + result.not_counted == assignment.points))
         elif target.student == "stub":
             rows.append(Row(assignment.id, "stub", f"{assignment.stub_score:g}", f"{result.score:g}",
                             result.error is None and result.score == assignment.stub_score))
         else:
-            want = mutant_fails(cases[target.student])
-            rows.append(Row(assignment.id, target.student, "fails " + ", ".join(sorted(want)),
+            named, want = mutant_fails(cases[target.student]), expected_failures(cases[target.student], result)
+            not_here = f" ({', '.join(sorted(named - want))} not checked here)" if named - want else ""
+            rows.append(Row(assignment.id, target.student, "fails " + (", ".join(sorted(want)) or "nothing") + not_here,
                             "fails " + (", ".join(sorted(failed)) or "nothing"), failed == want))
     return rows

@@ -194,9 +194,31 @@ _KIND_TEXT = {
 }
 
 
+_CHANGE_HINTS = {
+    "mode": "Remember the mode first and restore it at the end: was_training = model.training ... "
+            "model.train(was_training).",
+    "grad": "Leave the gradients of what you were given alone: no backward() or zero_grad() on it here.",
+    "requires_grad": "Don't call requires_grad_() on an argument: work on a copy, x.detach().clone().requires_grad_().",
+    "device": "model.to(device) moves the model itself: do it only where the task says so.",
+}
+_VALUES_HINT = "Compute a new result (y = x / s) instead of changing the argument in place (x /= s, x.div_(s), x[...] = v)."
+
+
+def _mutated(err: dict) -> WorkerFailure:
+    """A function changed an argument the contract says it must leave alone."""
+    message = f"{err.get('function', 'the function')} changed its argument {err.get('argument', '')}"
+    what = err.get("what", "its values")
+    message += f": {what}" if err.get("part") == "mode" else f" in place ({what})"
+    hint = _CHANGE_HINTS.get(str(err.get("part")), _VALUES_HINT)
+    return WorkerFailure("mutated", message,
+                         f"Unless the assignment says so, a function must leave its arguments as they came. {hint}")
+
+
 def failure_from_error(err: dict, what: str) -> WorkerFailure:
     """Turn the worker's error description into a message for the student."""
     kind = str(err.get("kind", "raised"))
+    if kind == "mutated":
+        return _mutated(err)
     if kind == "missing":
         return WorkerFailure("missing", f"no function named {err['name']} was found",
                              f"Define {err['name']} at the top level of your file, spelled as in the assignment.")

@@ -1,4 +1,7 @@
-"""Public checks for device_moves: the meta device stands in for a GPU everywhere."""
+"""Public checks for device_moves: the meta device stands in for a GPU everywhere, and
+pick_device's cuda branch is seen by reporting CUDA available. What only a real GPU
+shows (test_cuda_paths) counts where there is one; elsewhere it is skipped, and a
+skipped check counts in no total (see grader/plugin.py)."""
 import pytest
 import torch
 
@@ -45,7 +48,15 @@ def test_pick_device(student, expected):
                  'Return torch.device("cuda") or torch.device("cpu"), not a string.')
 
 
-@points(2)
+@points(1)
+def test_pick_device_when_cuda_is_available(student, expected):
+    """pick_device returns cuda when CUDA is available (the grader reports it so, GPU or not)"""
+    expect_equal(student.pick_device_with_cuda(), expected.pick_device_with_cuda(),
+                 "pick_device() while torch.cuda.is_available() is True",
+                 'Ask torch.cuda.is_available() each time: torch.device("cuda") if it is True, else torch.device("cpu").')
+
+
+@points(1)
 def test_to_device_meta(student):
     """to_device moves the model and both tensors (to the meta device)"""
     check_moved(student.moved("linear", "meta", False), "meta", 'to_device(model, x, y, "meta")')
@@ -57,7 +68,7 @@ def test_to_device_accepts_a_device_object(student):
     check_moved(student.moved("linear", "meta", True), "meta", 'to_device(model, x, y, torch.device("meta"))')
 
 
-@points(2)
+@points(1)
 def test_predict_on_cpu(student, expected):
     """predict runs without gradients and returns a CPU tensor"""
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(3))
@@ -74,11 +85,11 @@ def test_same_device_basic(student):
                  "Compare the devices of the tensors too, not only the model's.")
 
 
-@points(0)
+@points(1)
 def test_cuda_paths(student, expected):
-    """on CUDA: to_device, predict and same_device (reported, worth no points)"""
+    """on CUDA: to_device, predict and same_device (only counted where the grading machine has a GPU)"""
     if not torch.cuda.is_available():
-        pytest.skip("no CUDA device on the grading machine")
+        pytest.skip("needs a GPU, and this machine has none")
     check_moved(student.moved("batchnorm", "cuda:0", False), "cuda:0", 'to_device(model, x, y, "cuda")')
     x = torch.randn(5, 4, generator=torch.Generator().manual_seed(4))
     check_predict(student.predict_spy(state(2), x, "cuda"), expected.predict_spy(state(2), x, "cuda"), "cuda",

@@ -4,6 +4,10 @@ from torch import nn
 
 from grader.sandbox import need
 
+# Functions whose job is to change an argument (argument name: position): both move the
+# model itself; every other call must leave its arguments as they came (grader/argument_guard.py).
+MUTATES = {"to_device": {"model": 0}, "predict": {"model": 0}}
+
 MODELS = {
     "linear": lambda: nn.Linear(4, 2),
     "batchnorm": lambda: nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 1)),
@@ -19,6 +23,25 @@ def devices_of(model):
     if not isinstance(model, nn.Module):
         return [f"not a module ({type(model).__name__})"]
     return sorted({str(t.device) for t in list(model.parameters()) + list(model.buffers())})
+
+
+def pick_device_with_cuda(student):
+    """pick_device() while CUDA is reported available (one device), for this call only: the
+    cuda branch is then seen on a machine without a GPU (torch.device("cuda") needs none)."""
+    fakes = {"is_available": lambda: True, "device_count": lambda: 1}
+    real = {name: getattr(torch.cuda, name) for name in fakes}
+    # Also names the student imported: `from torch.cuda import is_available`.
+    aliases = [(k, fakes[name]) for k, v in vars(student).items() for name in fakes if v is real[name]]
+    originals = [(k, vars(student)[k]) for k, _ in aliases]
+    for target, pairs in ((torch.cuda, fakes.items()), (student, aliases)):
+        for k, fake in pairs:
+            setattr(target, k, fake)
+    try:
+        return need(student, "pick_device")()
+    finally:
+        for target, pairs in ((torch.cuda, real.items()), (student, originals)):
+            for k, value in pairs:
+                setattr(target, k, value)
 
 
 def moved(student, model_name, device, as_object):

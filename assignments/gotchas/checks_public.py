@@ -29,7 +29,7 @@ def test_train_steps_zeroes_gradients(student, expected):
 
 @points(2)
 def test_predict_eval_no_grad(student, expected):
-    """predict runs in eval mode without gradients and restores the mode"""
+    """predict runs in eval mode without gradients and restores the mode (from train and from eval)"""
     x = torch.randn(4, 3, generator=torch.Generator().manual_seed(3))
     got, want = student.predict_spy(state(4), x, True), expected.predict_spy(state(4), x, True)
     if not got["seen"]:
@@ -44,6 +44,10 @@ def test_predict_eval_no_grad(student, expected):
     if not got["training_after"]:
         raise CheckFailure("the model arrived in train mode and was left in eval mode",
                            "Restore it: model.train(was_training).")
+    # From eval mode too: ending with model.train() restores nothing, it only looks right from train mode.
+    if student.predict_spy(state(4), x, False)["training_after"]:
+        raise CheckFailure("the model arrived in eval mode and was left in train mode",
+                           "Restore the mode it came in, not train mode: model.train(was_training).")
 
 
 @points(2)

@@ -4,6 +4,10 @@ from torch import nn
 
 from grader.sandbox import need
 
+# Functions whose job is to change an argument (argument name: position); every other
+# call must leave its arguments as they came (grader/argument_guard.py).
+MUTATES = {"train_steps": {"model": 0}, "collect_losses": {"model": 0}}
+
 
 def build(state):
     model = nn.Sequential(nn.Linear(3, 6), nn.Dropout(0.5), nn.Tanh(), nn.Linear(6, 1))

@@ -4,6 +4,10 @@ from torch import nn
 
 from grader.sandbox import need
 
+# Functions whose job is to change an argument (argument name: position); every other
+# call must leave its arguments as they came (grader/argument_guard.py).
+MUTATES = {"train": {"model": 0}}
+
 ARCHS = {
     "linear": lambda: nn.Linear(3, 1),
     "mlp": lambda: nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2)),

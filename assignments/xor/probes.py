@@ -6,6 +6,10 @@ from torch import nn
 
 from grader.sandbox import need
 
+# Functions whose job is to change an argument (argument name: position); every other
+# call must leave its arguments as they came (grader/argument_guard.py).
+MUTATES = {"train": {"model": 0}}
+
 X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
 

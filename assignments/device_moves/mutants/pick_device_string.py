@@ -1,4 +1,4 @@
-# fails: pick_device
+# fails: pick_device, pick_device_when_cuda_is_available
 # bug: returns a string
 """Reference solution: device_moves."""
 import torch

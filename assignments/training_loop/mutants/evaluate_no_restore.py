@@ -1,4 +1,4 @@
-# fails: evaluate_modes
+# fails: evaluate_value, evaluate_modes
 # bug: leaves the model in eval mode
 """Reference solution: training_loop."""
 import torch

@@ -1,0 +1,74 @@
+"""Reports that say what happened: a missing assignment is one line, pass rates count only
+those who handed the work in, and each student's time is their own."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ROOT
+from grader import gradebook, gradescope, html_report, terminal
+from grader.grading import grade_batch
+from grader.submission import read_submission
+
+REFERENCE = (ROOT / "reference" / "tensor_creation.py").read_text()
+SLOW = REFERENCE.replace("def from_data(values):\n", "def from_data(values):\n    import time; time.sleep(0.4)\n")
+
+
+@pytest.fixture(scope="module")
+def batch(grader, tmp_path_factory):
+    """ann hands in the reference, bob a slow but correct file, cy nothing."""
+    root = tmp_path_factory.mktemp("class")
+    for name, source in (("ann", REFERENCE), ("bob", SLOW), ("cy", None)):
+        (root / name).mkdir()
+        if source is not None:
+            (root / name / "tensor_creation.py").write_text(source)
+    assert SLOW != REFERENCE
+    a = grader.course.get("tensor_creation")
+    subs = [read_submission(n, root / n, [a.id]) for n in ("ann", "bob", "cy")]
+    return a, {r.student: r for r in grade_batch(grader, [a], subs)}
+
+
+def test_a_missing_assignment_is_one_line_and_still_scores_zero(batch):
+    a, results = batch
+    missing = results["cy"].assignments[0]
+    assert missing.checks == () and not missing.handed_in
+    assert missing.error.startswith("not handed in")
+    assert (missing.score, missing.max_score) == (0, 10)
+    data = gradescope.to_results_json(results["cy"])
+    assert data["tests"] == [] and data["score"] == 0
+    assert data["output"].startswith("tensor_creation: 0/10 (not handed in")
+    assert "cy,0,0" in gradebook.to_csv([a], list(results.values()))
+    page = html_report.student_report(results["cy"])
+    assert page.count("not handed in") == 1 and "Could not be graded" not in page
+    lines = terminal.check_lines(missing, color=False)
+    assert len(lines) == 2 and lines[1].strip().startswith("not handed in")
+
+
+def test_pass_rates_count_only_those_who_handed_the_assignment_in(batch):
+    _, results = batch
+    rates = html_report.pass_rates(list(results.values()))
+    assert rates and all(bar.text == "100%" for bar in rates), [(b.label, b.text) for b in rates]
+
+
+def test_execution_time_is_each_students_own(batch):
+    _, results = batch
+    ann, bob = results["ann"], results["bob"]
+    assert bob.seconds > ann.seconds + 0.35  # bob's from_data sleeps 0.4 s per call; ann's does not
+    assert ann.seconds == sum(a.seconds for a in ann.assignments) > 0
+    for r in (ann, bob):
+        data = json.loads(gradescope.dumps(r))
+        assert data["execution_time"] == round(r.seconds, 3)
+        assert gradescope.from_results_json(data).assignments[0].seconds == r.assignments[0].seconds
+
+
+def test_check_says_not_handed_in_and_does_not_pass(tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    (tmp_path / "tensor_creation.py").write_text(REFERENCE)
+    result = CliRunner().invoke(main, ["check", "tensor_creation", "autograd_basics", "--dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "not handed in (no autograd_basics.py or autograd_basics.ipynb)" in result.output
+    assert "All public checks pass" not in result.output
