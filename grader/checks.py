@@ -104,6 +104,8 @@ def without_expected_values(details: dict | None) -> dict | None:
         out["expected"] = {k: v for k, v in out["expected"].items() if k in _KIND_KEYS}
     if "difference" in out:
         out["difference"] = {k: v for k, v in out["difference"].items() if k != "largest"}
+        if not out["difference"]:
+            del out["difference"]
     return out
 
 
@@ -152,7 +154,8 @@ def expect_close(got: Any, want: torch.Tensor, what: str, *, hint: str = "", dty
         torch.testing.assert_close(got_d, want_d, rtol=rtol, atol=atol, equal_nan=False)
     except AssertionError:
         text, difference = _difference(got_d, want_d)
-        raise CheckFailure(f"{what} has the wrong values: {text}", hint, _details(got, want, difference)) from None
+        message = f"{what} has the wrong values: {text}" if text else f"{what} has the wrong value"
+        raise CheckFailure(message, hint, _details(got, want, difference)) from None
     return got
 
 
@@ -169,7 +172,7 @@ def _difference(got: torch.Tensor, want: torch.Tensor) -> tuple[str, dict[str, A
     largest = float(diff.reshape(-1)[flat])
     where = f" at index {tuple(index)}" if index else ""
     if in_hidden_check():  # the size of the difference and the student's value give the answer away
-        text = f"{n_bad} of {got.numel()} elements differ" + (f", the largest{where}" if where else "")
+        text = "" if got.numel() == 1 else f"{n_bad} of {got.numel()} elements differ, the largest{where}"
     else:
         text = f"{n_bad} of {got.numel()} elements differ, the largest by {largest:.3g}{where}"
     return text, {"count": n_bad, "of": got.numel(), "largest": largest, "at": index}
@@ -199,7 +202,8 @@ def expect_float(got: Any, want: float, what: str, hint: str = "") -> float:
 def expect_type(got: Any, kind: type, what: str, hint: str = "") -> Any:
     """`got` of exactly type `kind` (no subclass: a subclass may override comparisons)."""
     if type(got) is not kind:
-        raise CheckFailure(f"{what} should be a {kind.__name__}, got {describe(got)}", hint)
+        article = "an" if kind.__name__[0] in "aeiou" else "a"
+        raise CheckFailure(f"{what} should be {article} {kind.__name__}, got {describe(got)}", hint)
     return got
 
 

@@ -139,6 +139,8 @@ def test_hidden_difference_keeps_where_not_how_much():
     assert f.message == "t has the wrong values: 1 of 4 elements differ, the largest at index (1, 1)"
     assert f.details["difference"] == {"count": 1, "of": 4, "at": [1, 1]}
     assert set(f.details["expected"]) == {"dtype", "device"} and "preview" in f.details["got"]
+    with hidden_check():
+        assert failure(expect_close, torch.tensor(1.5), torch.tensor(2.5), "t").message == "t has the wrong value"
 
 
 # -- every hidden check of the course, against every mutant and null student -------------
