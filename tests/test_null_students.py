@@ -1,12 +1,15 @@
 """Null students (grader/null_students.py): submissions that do no work score nothing."""
 from __future__ import annotations
 
+import shutil
 import types
 
 import pytest
 import torch
+from click.testing import CliRunner
 
 from conftest import ROOT
+from grader.cli import main
 from grader.catalogue import load_course
 from grader.grading import Target
 from grader.null_students import NULL_KINDS, null_source, null_students
@@ -66,3 +69,18 @@ def test_validate_reports_null_students_like_mutants(grader):
     rows = [r for r in validate_assignment(grader, COURSE.get("autograd_basics")) if r.case.startswith("null ")]
     assert [r.case for r in rows] == [f"null {kind}" for kind in NULL_KINDS]
     assert all(r.ok and r.expected == "0" and r.got == "0" for r in rows)
+
+
+def test_validate_flags_a_check_that_pays_for_nothing(tmp_path):
+    course = tmp_path / "course"
+    for folder in ("reference", "student_template"):
+        (course / folder).mkdir(parents=True)
+        shutil.copy(ROOT / folder / "tensor_creation.py", course / folder)
+    shutil.copytree(ROOT / "assignments" / "tensor_creation", course / "assignments" / "tensor_creation")
+    checks = course / "assignments" / "tensor_creation" / "checks_public.py"
+    doc = '"""from_data makes float32 tensors from lists and nested lists"""'
+    checks.write_text(checks.read_text().replace(doc, doc + "\n    return"))  # a point for anything
+    result = CliRunner().invoke(main, ["validate", "--course", str(course)], catch_exceptions=False)
+    bad = [line for line in result.output.splitlines() if line.startswith("BAD") and "null" in line]
+    assert result.exit_code == 1 and len(bad) == len(NULL_KINDS)
+    assert all(line.endswith("expected 0; got 1") for line in bad), bad
