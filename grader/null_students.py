@@ -36,12 +36,12 @@ def _first_arg(func: ast.FunctionDef, method: bool) -> str | None:
 
 
 def _nullify(func: ast.FunctionDef, body: _Body, owner: ast.ClassDef | None) -> None:
-    """Replace `func`'s body in place; a constructor still sets up its base class
-    (an nn.Module without super().__init__() could not even be inspected)."""
+    """Replace `func`'s body in place. A constructor returns nothing but still sets up its
+    base class (an nn.Module without super().__init__() could not even be inspected)."""
     if owner is not None and func.name == "__init__":
         setup = ast.parse("super().__init__()").body if owner.bases else []
-        tail = body(None) if body is _raises else []
-        func.body = setup + tail or [ast.Pass()]
+        rest = [s for s in body(None) if not isinstance(s, ast.Return)]
+        func.body = setup + rest or [ast.Pass()]
     else:
         func.body = body(_first_arg(func, owner is not None))
     func.decorator_list = []
