@@ -2,12 +2,16 @@
 
 Checks run in the trusted grader and only ever see decoded plain data, so these
 helpers never call a method of a student object. Messages name what differs
-(type, shape, dtype, device, how far off) but never print a hidden expected value.
+(type, shape, dtype, device, how far off). Inside a hidden check (the plugin runs
+those within `hidden_check()`) they leave out everything the reference computed on
+the hidden input: expected values, shapes and previews, and how far off the answer is.
 """
 from __future__ import annotations
 
+import contextvars
 import math
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import pytest
 import torch
@@ -18,6 +22,30 @@ from grader.transport import Opaque, TensorLike
 def points(n: float) -> pytest.MarkDecorator:
     """How many of the assignment's 10 points the check is worth."""
     return pytest.mark.points(n)
+
+
+_HIDDEN = contextvars.ContextVar("grader_hidden_check", default=False)
+
+
+@contextmanager
+def hidden_check(hidden: bool = True) -> Iterator[None]:
+    """Run a check as hidden: its failures then say what is wrong without the answer."""
+    token = _HIDDEN.set(hidden)
+    try:
+        yield
+    finally:
+        _HIDDEN.reset(token)
+
+
+def in_hidden_check() -> bool:
+    """True inside a hidden check, where an expected value must never be shown."""
+    return _HIDDEN.get()
+
+
+def _versus(want: str, noun: str = "value") -> str:
+    """", expected X" in a public check; in a hidden one X was computed on an input the
+    student has not seen, and showing it would hand over the answer."""
+    return f", not the expected {noun}" if in_hidden_check() else f", expected {want}"
 
 
 class CheckFailure(AssertionError):
@@ -48,9 +76,36 @@ def summary(t: torch.Tensor) -> dict[str, Any]:
 
 def _details(got: Any, want: Any, difference: dict | None = None) -> dict[str, Any]:
     side = lambda v: summary(v) if type(v) is torch.Tensor else {"type": describe(v)}  # noqa: E731
-    out = {"got": side(got), "expected": side(want)}
-    if difference:
-        out["difference"] = difference
+    return _details_of(side(got), side(want), difference)
+
+
+def _value_details(got: Any, want: Any, difference: dict | None = None) -> dict[str, Any]:
+    """Details for plain values (numbers, lists, strings): their types and reprs."""
+    side = lambda v: {"type": describe(v), "value": repr(v)[:600]}  # noqa: E731
+    return _details_of(side(got), side(want), difference)
+
+
+def _details_of(got: dict, want: dict, difference: dict | None) -> dict[str, Any]:
+    out = {"got": got, "expected": want, **({"difference": difference} if difference else {})}
+    return without_expected_values(out) if in_hidden_check() else out
+
+
+# What a hidden check's details may say about the expected side: the contract's kinds.
+_KIND_KEYS = ("type", "dtype", "device")
+
+
+def without_expected_values(details: dict | None) -> dict | None:
+    """Details fit for a hidden check: the student's side whole, of the expected side only
+    its kind (type, dtype, device), and no size of the difference."""
+    if not details:
+        return details
+    out = dict(details)
+    if "expected" in out:
+        out["expected"] = {k: v for k, v in out["expected"].items() if k in _KIND_KEYS}
+    if "difference" in out:
+        out["difference"] = {k: v for k, v in out["difference"].items() if k != "largest"}
+        if not out["difference"]:
+            del out["difference"]
     return out
 
 
@@ -84,7 +139,7 @@ def expect_close(got: Any, want: torch.Tensor, what: str, *, hint: str = "", dty
         failure.details = _details(got, want)
         raise
     if got.shape != want.shape:
-        raise CheckFailure(f"{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}", hint,
+        raise CheckFailure(f"{what} has shape {tuple(got.shape)}{_versus(str(tuple(want.shape)), 'shape')}", hint,
                            _details(got, want))
     if got.dtype != want.dtype:
         raise CheckFailure(f"{what} has dtype {got.dtype}, expected {want.dtype}", dtype_hint or hint,
@@ -99,7 +154,8 @@ def expect_close(got: Any, want: torch.Tensor, what: str, *, hint: str = "", dty
         torch.testing.assert_close(got_d, want_d, rtol=rtol, atol=atol, equal_nan=False)
     except AssertionError:
         text, difference = _difference(got_d, want_d)
-        raise CheckFailure(f"{what} has the wrong values: {text}", hint, _details(got, want, difference)) from None
+        message = f"{what} has the wrong values: {text}" if text else f"{what} has the wrong value"
+        raise CheckFailure(message, hint, _details(got, want, difference)) from None
     return got
 
 
@@ -114,8 +170,11 @@ def _difference(got: torch.Tensor, want: torch.Tensor) -> tuple[str, dict[str, A
     flat = int(diff.reshape(-1).argmax())
     index = [int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape)] if got.dim() else []
     largest = float(diff.reshape(-1)[flat])
-    text = (f"{n_bad} of {got.numel()} elements differ, the largest by {largest:.3g}"
-            + (f" at index {tuple(index)}" if index else ""))
+    where = f" at index {tuple(index)}" if index else ""
+    if in_hidden_check():  # the size of the difference and the student's value give the answer away
+        text = "" if got.numel() == 1 else f"{n_bad} of {got.numel()} elements differ, the largest{where}"
+    else:
+        text = f"{n_bad} of {got.numel()} elements differ, the largest by {largest:.3g}{where}"
     return text, {"count": n_bad, "of": got.numel(), "largest": largest, "at": index}
 
 
@@ -134,16 +193,17 @@ def expect_float(got: Any, want: float, what: str, hint: str = "") -> float:
     if not math.isfinite(got) and math.isfinite(want):
         raise CheckFailure(f"{what} is {got}", hint)
     if not float32_close(got, want):
-        raise CheckFailure(f"{what} is off by {abs(got - want):.3g}", hint,
-                           {"got": {"value": repr(got)}, "expected": {"value": repr(want)},
-                            "difference": {"largest": abs(got - want)}})
+        text = f"{what} is {got!r}, not the expected value" if in_hidden_check() else \
+            f"{what} is off by {abs(got - want):.3g}"
+        raise CheckFailure(text, hint, _value_details(got, want, {"largest": abs(got - want)}))
     return got
 
 
 def expect_type(got: Any, kind: type, what: str, hint: str = "") -> Any:
     """`got` of exactly type `kind` (no subclass: a subclass may override comparisons)."""
     if type(got) is not kind:
-        raise CheckFailure(f"{what} should be a {kind.__name__}, got {describe(got)}", hint)
+        article = "an" if kind.__name__[0] in "aeiou" else "a"
+        raise CheckFailure(f"{what} should be {article} {kind.__name__}, got {describe(got)}", hint)
     return got
 
 
@@ -151,7 +211,7 @@ def expect_equal(got: Any, want: Any, what: str, hint: str = "") -> Any:
     """Plain values (ints, strings, dtypes, devices, tuples of those) equal to `want`."""
     expect_type(got, type(want), what, hint)
     if got != want:
-        raise CheckFailure(f"{what} is {got!r}, expected {want!r}", hint)
+        raise CheckFailure(f"{what} is {got!r}{_versus(repr(want))}", hint, _value_details(got, want))
     return got
 
 
@@ -162,7 +222,7 @@ def expect_array(got: Any, want: Any, what: str, hint: str = "") -> Any:
     if type(got) is not np.ndarray:
         raise CheckFailure(f"{what} should return a numpy.ndarray, got {describe(got)}", hint)
     if got.shape != want.shape:
-        raise CheckFailure(f"{what} has shape {got.shape}, expected {want.shape}", hint)
+        raise CheckFailure(f"{what} has shape {got.shape}{_versus(str(want.shape), 'shape')}", hint)
     if got.dtype != want.dtype:
         raise CheckFailure(f"{what} has dtype {got.dtype}, expected {want.dtype}", hint)
     expect_close(torch.from_numpy(got), torch.from_numpy(want), what, hint=hint)
@@ -175,10 +235,15 @@ def expect_keys(got: Any, keys: list[str], what: str, hint: str = "") -> dict:
     if set(got) != set(keys):
         missing = [k for k in keys if k not in got]
         extra = [k for k in got if k not in keys]
-        parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) + \
-                ([f"unexpected {', '.join(map(repr, extra))}"] if extra else [])
+        parts = ([f"missing {_key_list(missing)}"] if missing else []) + \
+                ([f"unexpected {_key_list(extra)}"] if extra else [])
         raise CheckFailure(f"{what} has the wrong keys: {'; '.join(parts)}", hint)
     return got
+
+
+def _key_list(keys: list[str]) -> str:
+    # A hidden check's keys are part of its answer: there only how many are off.
+    return str(len(keys)) if in_hidden_check() else ", ".join(map(repr, keys))
 
 
 def expect_fields(got: Any, want: dict, what: str, hints: dict[str, str] | None = None) -> dict:
@@ -194,7 +259,7 @@ def expect_floats(got: Any, want: list[float], what: str, hint: str = "") -> lis
     """A list of Python floats, one per expected value, each at float32 tolerance."""
     expect_type(got, list, what, hint)
     if len(got) != len(want):
-        raise CheckFailure(f"{what} has {len(got)} values, expected {len(want)}", hint)
+        raise CheckFailure(f"{what} has {len(got)} values{_versus(str(len(want)), 'number')}", hint)
     for i, (g, w) in enumerate(zip(got, want)):
         expect_float(g, w, f"{what}[{i}]", hint if type(g) is float else
                      "Append loss.item(): a Python float. A tensor keeps its whole graph alive.")

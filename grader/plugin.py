@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import pytest
 
-from grader.checks import CheckFailure
+from grader.checks import CheckFailure, hidden_check, without_expected_values
 from grader.handles import ExpectedValues, StudentHandle
 from grader.results import CheckResult, Status
 from grader.workers import WorkerFailure
@@ -73,6 +73,15 @@ class GraderPlugin:
     def expected(self) -> ExpectedValues:
         return self._expected
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        """A hidden check runs marked as hidden, so the comparison helpers leave out its answers."""
+        with hidden_check(self._is_hidden(item)):
+            yield
+
+    def _is_hidden(self, item: pytest.Item) -> bool:
+        return self._hidden_file is not None and Path(str(item.path)).resolve() == self._hidden_file
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
         """Our report instead of pytest's, which formats a traceback for every failed check
@@ -107,7 +116,7 @@ class GraderPlugin:
         max_score = float(marker.args[0])
         name = getattr(item, "originalname", item.name)
         base = dict(check_id=name.removeprefix("test_"), title=_title(func, name), max_score=max_score,
-                    hidden=self._hidden_file is not None and Path(str(item.path)).resolve() == self._hidden_file)
+                    hidden=self._is_hidden(item))
         if report.passed:
             return CheckResult(status=Status.PASSED, score=max_score, **base)
         exc = call.excinfo.value if call.excinfo else None
@@ -116,7 +125,8 @@ class GraderPlugin:
             return CheckResult(status=Status.SKIPPED, score=0.0, message=reason, not_counted=max_score,
                                **{**base, "max_score": 0.0})
         if isinstance(exc, CheckFailure):
-            details = _without_expected_values(exc.details) if base["hidden"] else exc.details
+            # Again here: a check may have built its details by hand.
+            details = without_expected_values(exc.details) if base["hidden"] else exc.details
             return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=exc.hint,
                                details=details, **base)
         if isinstance(exc, WorkerFailure):
@@ -127,15 +137,9 @@ class GraderPlugin:
         # Anything else is the check tripping over an answer it did not foresee: say
         # what, but not where in the check (that would show hidden code).
         text = f"{type(exc).__name__}: {exc}" if exc else "the check could not run"
+        if exc and base["hidden"]:  # its text may quote the expected answer
+            text = type(exc).__name__
         return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})", **base)
-
-
-def _without_expected_values(details: dict | None) -> dict | None:
-    """A hidden check's details keep what the student sent, not what was expected."""
-    if not details:
-        return details
-    expected = {k: v for k, v in details.get("expected", {}).items() if k not in ("preview", "value")}
-    return {**details, "expected": expected}
 
 
 def _title(func: Any, name: str) -> str:

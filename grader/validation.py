@@ -1,5 +1,6 @@
-"""Check the checks: the reference scores full, the stub its documented score, and each
-mutant fails exactly the checks its header names (`# fails: check_a, check_b`)."""
+"""Check the checks: the reference scores full, the stub its documented score, each
+mutant fails exactly the checks its header names (`# fails: check_a, check_b`), and
+each null student (grader/null_students.py) scores nothing."""
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ from pathlib import Path
 from grader.catalogue import Assignment
 from grader.errors import UsageError
 from grader.grading import Grader, Target
+from grader.null_students import null_students
 from grader.results import AssignmentResult, Status
 from grader.submission import SubmissionFile
 
@@ -43,28 +45,34 @@ class Row:
 
 
 def validate_assignment(grader: Grader, assignment: Assignment) -> list[Row]:
-    """Grade the reference, the stub and every mutant in one batch; compare with expectations."""
+    """Grade the reference, the stub, every mutant and every null student in one batch;
+    compare with expectations."""
     course = grader.course
-    cases = {"reference": course.reference_dir / f"{assignment.id}.py",
-             "stub": course.template_dir / f"{assignment.id}.py"}
-    cases.update({f"mutant {m.stem}": m for m in assignment.mutants})
-    targets = [Target(name, SubmissionFile(f"{assignment.id}.py", path.read_bytes())) for name, path in cases.items()]
-    rows = []
-    for target, result in zip(targets, grader.grade(assignment, targets)):
-        failed = failed_checks(result)
-        if target.student == "reference":
-            # A check that cannot run here (a GPU check) counts in no total, but its points still add up.
-            skipped = f" (+{result.not_counted:g} not checked here)" if result.not_counted else ""
-            rows.append(Row(assignment.id, "reference", f"{assignment.points:g}/{assignment.points:g}",
-                            f"{result.score:g}/{result.max_score:g}{skipped}",
-                            not failed and result.score == result.max_score
-                            and result.max_score + result.not_counted == assignment.points))
-        elif target.student == "stub":
-            rows.append(Row(assignment.id, "stub", f"{assignment.stub_score:g}", f"{result.score:g}",
-                            result.error is None and result.score == assignment.stub_score))
-        else:
-            named, want = mutant_fails(cases[target.student]), expected_failures(cases[target.student], result)
-            not_here = f" ({', '.join(sorted(named - want))} not checked here)" if named - want else ""
-            rows.append(Row(assignment.id, target.student, "fails " + (", ".join(sorted(want)) or "nothing") + not_here,
-                            "fails " + (", ".join(sorted(failed)) or "nothing"), failed == want))
-    return rows
+    stub = course.template_dir / f"{assignment.id}.py"
+    paths = {"reference": course.reference_dir / f"{assignment.id}.py", "stub": stub}
+    paths.update({f"mutant {m.stem}": m for m in assignment.mutants})
+    sources = {name: path.read_bytes() for name, path in paths.items()}
+    sources.update({name: text.encode() for name, text in null_students(stub.read_text()).items()})
+    targets = [Target(name, SubmissionFile(f"{assignment.id}.py", data)) for name, data in sources.items()]
+    return [_row(assignment, target.student, paths.get(target.student), result)
+            for target, result in zip(targets, grader.grade(assignment, targets))]
+
+
+def _row(assignment: Assignment, case: str, path: Path | None, result: AssignmentResult) -> Row:
+    failed = failed_checks(result)
+    if case == "reference":
+        # A check that cannot run here (a GPU check) counts in no total, but its points still add up.
+        skipped = f" (+{result.not_counted:g} not checked here)" if result.not_counted else ""
+        return Row(assignment.id, case, f"{assignment.points:g}/{assignment.points:g}",
+                   f"{result.score:g}/{result.max_score:g}{skipped}",
+                   not failed and result.score == result.max_score
+                   and result.max_score + result.not_counted == assignment.points)
+    if case == "stub":
+        return Row(assignment.id, case, f"{assignment.stub_score:g}", f"{result.score:g}",
+                   result.error is None and result.score == assignment.stub_score)
+    if path is None:  # a null student: nothing earns nothing
+        return Row(assignment.id, case, "0", f"{result.score:g}", result.score == 0)
+    named, want = mutant_fails(path), expected_failures(path, result)
+    not_here = f" ({', '.join(sorted(named - want))} not checked here)" if named - want else ""
+    return Row(assignment.id, case, "fails " + (", ".join(sorted(want)) or "nothing") + not_here,
+               "fails " + (", ".join(sorted(failed)) or "nothing"), failed == want)

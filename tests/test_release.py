@@ -13,6 +13,7 @@ from conftest import ROOT
 from grader.cli import main
 from grader.handles import load_store
 from grader.notebook import stub_to_notebook
+from grader.null_students import NULL_KINDS
 from grader.release import build_release
 
 IDS = ["tensor_creation", "autograd_basics", "simple_net", "training_loop", "device_moves", "gotchas", "xor"]
@@ -136,7 +137,8 @@ def test_release_refuses_a_non_empty_folder(tmp_path):
 def test_validate_passes_on_the_course():
     result = run("validate", "--assignment", "tensor_creation")
     assert result.exit_code == 0 and "BAD" not in result.output
-    assert result.output.count("ok ") == 2 + len(list((ROOT / "assignments" / "tensor_creation" / "mutants").glob("*.py")))
+    mutants = len(list((ROOT / "assignments" / "tensor_creation" / "mutants").glob("*.py")))
+    assert result.output.count("ok ") == 2 + mutants + len(NULL_KINDS)
 
 
 def test_validate_reports_a_surprise(tmp_path):

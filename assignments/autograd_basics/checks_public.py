@@ -32,9 +32,13 @@ def test_gradient_values(student, expected):
 
 
 @points(1)
-def test_gradient_leaves_x_alone(student):
+def test_gradient_leaves_x_alone(student, expected):
     """gradient leaves x untouched and returns a plain tensor"""
-    got = student.gradient_of("sum_squares", torch.tensor([1.0, 2.0, 3.0]))
+    x = torch.tensor([1.0, 2.0, 3.0])
+    got = student.gradient_of("sum_squares", x)
+    # The right gradient first: returning None, or x itself, leaves x alone too.
+    expect_close(got["grad"], expected.gradient_of("sum_squares", x)["grad"],
+                 "gradient(lambda t: (t ** 2).sum(), tensor([1., 2., 3.]))")
     if got["x_requires_grad"] or not got["x_grad_is_none"] or not got["x_unchanged"]:
         raise CheckFailure("gradient changed its argument x (its requires_grad, .grad or values)",
                            "Work on a copy: leaf = x.detach().clone().requires_grad_(True).")
