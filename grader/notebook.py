@@ -6,17 +6,24 @@ namespace, as "Run all" would, inside the sandbox. Each cell has its own time bu
 so definitions below it are kept. A cell that raises is reported ("cell 4, line 2:
 NameError: ...") and the cells after it still run. IPython magics and shell escapes
 (`%matplotlib inline`, `!pip install x`, `%%time`) are never run; each is noted.
+All the cells together get the assignment's `notebook_timeout`, enforced from outside.
 """
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 import nbformat
 
-_LINE_MAGIC = re.compile(r"^(\s*)([%!].*)$")
+from grader.boundary import NAME, NOTES, clip, without_surrogates
+
+_LINE_MAGIC = re.compile(r"^([^\S\n]*)([%!].*)$", re.MULTILINE)
+MAX_CODE_CELLS = 2000  # non-empty code cells run per notebook; the rest are noted, not run
+MAX_CODE_CHARS = 4 * 2**20  # characters of code, all cells together (a course notebook has ~20 KB)
 
 
 class NotebookError(Exception):
@@ -50,38 +57,76 @@ def read_code_cells(data: bytes, name: str) -> tuple[list[Cell], list[str]]:
         # On disk a cell's source is a string or a list of strings (lines); anything else is broken.
         if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
             raise NotebookError(f"{name}: cell {index} has a source that is neither text nor a list of lines")
+    del raw  # nbformat parses the text again: hold one parse at a time (a cell may be millions of lines)
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for bad input
         raise NotebookError(f"{name} is not a valid notebook ({type(exc).__name__})") from None
-    cells, notes = [], []
-    for number, cell in enumerate(nb.cells, start=1):
-        if cell.cell_type != "code":
-            continue
-        source, skipped = neutralise_magics(cell.source)
-        notes += [f"cell {number}: `{m}` was not run (magics and shell commands are not run in grading)"
-                  for m in skipped]
-        cells.append(Cell(number, source))
-    if not cells:
+    return _code_cells(nb, name)
+
+
+def _code_cells(nb: nbformat.NotebookNode, name: str) -> tuple[list[Cell], list[str]]:
+    """The notebook's non-empty code cells, in order, up to the caps; notes on what was left out."""
+    if not any(cell.cell_type == "code" for cell in nb.cells):
         raise NotebookError(f"{name} has no code cells")
-    return cells, notes
+    cells: list[Cell] = []
+    magics: list[str] = []
+    magic_count = size = 0
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue  # an empty cell runs nothing: 70,000 of them cost nothing (THREATS 60)
+        source, skipped, count = neutralise_magics(without_surrogates(cell.source))
+        if len(cells) == MAX_CODE_CELLS or size + len(source) > MAX_CODE_CHARS:
+            return cells, [*_magic_notes(magics, magic_count), _left_out_note(nb, number)]
+        size += len(source)
+        magic_count += count
+        magics += [f"cell {number}: `{clip(m, NAME)}`" for m in skipped][:NOTES - len(magics)]
+        cells.append(Cell(number, source))
+    return cells, _magic_notes(magics, magic_count)
 
 
-def neutralise_magics(source: str) -> tuple[str, list[str]]:
-    """Replace magic and shell lines with `pass`; a cell magic (%%) disables its whole cell."""
-    lines = source.splitlines()
-    if lines and lines[0].lstrip().startswith("%%"):
-        return "pass\n", [lines[0].strip()]
-    out, skipped = [], []
-    for line in lines:
-        m = _LINE_MAGIC.match(line)
-        if m:
-            skipped.append(m.group(2).strip())
-            out.append(f"{m.group(1)}pass")
-        else:
-            out.append(line)
-    return "\n".join(out) + "\n", skipped
+def _magic_notes(magics: list[str], count: int) -> list[str]:
+    notes = [f"{m} was not run (magics and shell commands are not run in grading)" for m in magics]
+    if count > len(magics):
+        notes.append(f"... and {count - len(magics)} more magic or shell lines were not run")
+    return notes
+
+
+def _left_out_note(nb: nbformat.NotebookNode, first: int) -> str:
+    rest = sum(1 for cell in nb.cells[first - 1:] if cell.cell_type == "code" and cell.source.strip())
+    return (f"{rest} code cells from cell {first} on were not run: grading runs at most "
+            f"{MAX_CODE_CELLS} code cells and {MAX_CODE_CHARS // 2**20} MiB of code per notebook")
+
+
+def neutralise_magics(source: str) -> tuple[str, list[str], int]:
+    """Replace magic and shell lines with `pass`; a cell magic (%%) disables its whole cell.
+
+    Returns the code, the first NOTES lines replaced, and how many were replaced in all
+    (a cell of 2.7 million magic lines must not become 2.7 million notes: THREATS 63).
+    """
+    source = source.replace("\r\n", "\n").replace("\r", "\n")  # as Python's tokenizer reads it
+    first = source.split("\n", 1)[0]
+    if first.lstrip().startswith("%%"):
+        return "pass\n", [first.strip()], 1
+    kept = [m.group(2).strip() for m in itertools.islice(_LINE_MAGIC.finditer(source), NOTES)]
+    parts, count = [], 0
+    for block in _blocks(source):  # re.sub holds a piece per match: keep each sub small
+        code, n = _LINE_MAGIC.subn(r"\1pass", block)
+        parts.append(code)
+        count += n
+    code = "".join(parts)
+    return (code if code.endswith("\n") else code + "\n"), kept, count
+
+
+def _blocks(text: str, size: int = 1 << 16) -> Iterator[str]:
+    """`text` in pieces of about `size` characters, each ending at a line's end."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def cells_payload(cells: list[Cell]) -> bytes:
