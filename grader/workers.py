@@ -129,6 +129,9 @@ class Worker:
                                 "Look for a loop that never ends or far more work than the task needs.") from None
         if "error" in reply:
             raise failure_from_error(reply["error"], f"{probe}()")
+        if "ok" not in reply:  # a frame the student's code wrote itself: the replies are out of step
+            self.kill()
+            raise WorkerFailure("result", "the worker sent an unreadable answer")
         return reply["ok"]
 
     def _receive(self, timeout: float) -> dict:
