@@ -98,7 +98,7 @@ def _magic_notes(magics: list[str], count: int) -> list[str]:
 
 
 def _left_out_note(count: int, first: int) -> str:
-    return (f"{count} code cells from cell {first} on were not run: grading runs at most "
+    return (f"the code cells from cell {first} on ({count}) were not run: grading runs at most "
             f"{MAX_CODE_CELLS} code cells and {MAX_CODE_CHARS // 2**20} MiB of code per notebook")
 
 

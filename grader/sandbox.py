@@ -80,8 +80,8 @@ def load_notebook(name: str, cells_path: str, cell_timeout: float, budget: float
     for index, cell in enumerate(cells):
         left = deadline - time.monotonic()
         if left <= 0:
-            flags.append(f"the notebook's {budget:g} s budget was nearly spent: {len(cells) - index} code "
-                         f"cells from cell {cell['number']} on were not run")
+            flags.append(f"the notebook's {budget:g} s budget was nearly spent: the code cells from "
+                         f"cell {cell['number']} on ({len(cells) - index}) were not run")
             break
         notes += _run_cell(cell, module, min(cell_timeout, left), cell_timeout)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
