@@ -19,7 +19,11 @@ class Limits:
     """What one sandbox worker may use; defaults leave the reference ample room."""
 
     import_timeout: float = 10.0  # seconds of wall time to import the student's module
-    cell_timeout: float = 5.0     # a notebook cell's budget; a notebook gets import_timeout + this per cell
+    cell_timeout: float = 5.0     # a notebook cell's budget (an in-worker alarm: a convenience, not a bound)
+    # All of a notebook's cells together, in wall time, SIGKILLed from outside past it. Fixed
+    # here, never scaled by the student's cell count (THREATS 60): "Run all" of a course
+    # notebook with a few short demo cells fits twelve 5 s cells; raise it for heavier ones.
+    notebook_timeout: float = 60.0
     call_timeout: float = 10.0    # seconds of wall time per probe call
     cpu_seconds: int = 120        # CPU time for the whole worker (a backstop to wall time)
     memory_mb: int = 2048         # address space beyond what torch already maps

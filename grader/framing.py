@@ -25,7 +25,7 @@ def send_frame(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(_LEN.pack(len(payload)) + payload)
 
 
-def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: int | None = None) -> bytes:
+def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: int | None = None) -> bytearray:
     """Read one frame; `deadline` is a time.monotonic() value (None waits forever)."""
     (size,) = _LEN.unpack(_recv_exact(sock, _LEN.size, deadline))
     if max_bytes is not None and size > max_bytes:
@@ -33,16 +33,18 @@ def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: in
     return _recv_exact(sock, size, deadline)
 
 
-def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
-    chunks, got = [], 0
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearray:
+    # Received in place: a frame costs its size once, not twice (chunks, then their join).
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
     while got < n:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([sock], [], [], left)[0]:
                 raise FrameTimeout()
-        chunk = sock.recv(min(n - got, 1 << 20))
-        if not chunk:
+        count = sock.recv_into(view[got:], min(n - got, 1 << 20))
+        if not count:
             raise PeerClosed()
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
+        got += count
+    view.release()
+    return buf

@@ -135,8 +135,6 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
                                                            "Open the notebook in Jupyter, run it, save it."))
         source = folder / f"{assignment.id}.cells.json"
         source.write_bytes(cells_payload(cells))
-        worker_limits = worker_limits.scaled(
-            import_timeout=worker_limits.import_timeout + worker_limits.cell_timeout * len(cells))
     else:
         source = folder / f"{assignment.id}.py"
         source.write_bytes(target.file.data)

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 from typing import Any, Callable
 
-from grader import transport
+from grader import boundary, transport
 from grader.workers import ServerChannel, Worker, WorkerFailure, WorkerSpec
 
 OUTPUT_KEEP = 4096  # bytes of a student's output kept for the report, head and tail each
@@ -77,7 +77,7 @@ class StudentHandle(_ProbeCalls):
         return self._worker
 
     def output(self) -> str:
-        """Head and tail of what the student's code printed (it may be huge)."""
+        """Head and tail of what the student's code printed (it may be huge), cleaned for every writer."""
         if self._spec is None:
             return ""
         path = Path(self._spec.scratch) / "output.txt"
@@ -100,10 +100,10 @@ class StudentHandle(_ProbeCalls):
                     tail = fh.read()
         except OSError:
             return ""
-        text = head.decode("utf-8", "replace")
+        text = boundary.clean(head.decode("utf-8", "replace"))
         if size > 2 * OUTPUT_KEEP:
             text += f"\n[... {size - 2 * OUTPUT_KEEP} bytes left out ...]\n"
-        return text + tail.decode("utf-8", "replace")
+        return text + boundary.clean(tail.decode("utf-8", "replace"))
 
     def close(self) -> None:
         if self._worker is not None:

@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+import time
 import traceback
 from types import ModuleType
 from typing import Any, Callable
@@ -20,6 +21,7 @@ import torch
 
 from grader import seccomp, transport  # here, in the fork server: the worker cannot once the course is hidden
 from grader.argument_guard import guard
+from grader.boundary import MESSAGE, NAME, cap_notes, clip
 from grader.framing import PeerClosed, recv_frame, send_frame
 
 
@@ -53,46 +55,66 @@ def _cell_alarm(signum: int, frame: Any) -> None:
     raise CellTimeout()
 
 
-def load_notebook(name: str, cells_path: str, cell_timeout: float) -> tuple[ModuleType, list[str]]:
-    """Run a notebook's code cells in order in one module; each cell has its own time budget.
+BUDGET_SHARE = 0.9  # of a notebook's budget its cells may use; the rest is for answering "ready"
 
-    A cell that raises or runs too long is noted and the next cell runs, so a broken
-    or slow demo cell costs no definition below it (README, "Notebooks").
+
+def load_notebook(name: str, cells_path: str, cell_timeout: float, budget: float) -> tuple[ModuleType, list[str]]:
+    """Run a notebook's code cells in order in one module, within the notebook's budget.
+
+    A cell that raises or runs past `cell_timeout` is noted and the next cell runs, so a
+    broken or slow demo cell costs no definition below it (README, "Notebooks"). No cell
+    starts once most of `budget` is spent: what is defined by then is graded, and the
+    cells not run are noted. The alarms are a convenience a student can ignore; the
+    grader SIGKILLs the worker at `budget` whatever the cells do.
     """
     import json
 
     module = ModuleType(name)
     module.__file__ = cells_path
     sys.modules[name] = module
-    notes = []
+    flags: list[str] = []
+    notes: list[str] = []
     with open(cells_path, encoding="utf-8") as fh:
         cells = json.load(fh)
+    deadline = time.monotonic() + budget * BUDGET_SHARE
     signal.signal(signal.SIGALRM, _cell_alarm)
-    for cell in cells:
-        label = f"<cell {cell['number']}>"
-        try:
-            code = compile(cell["source"], label, "exec")
-            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
-            try:
-                exec(code, module.__dict__)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except CellTimeout:
-            notes.append(f"cell {cell['number']} was stopped after {cell_timeout:g} s (demo code is not run "
-                         "to the end in grading); the cells after it still ran")
-        except BaseException as exc:  # noqa: BLE001 - the student's cell, reported and passed over
-            err = describe_exception(exc, label)
-            notes.append(f"{err['where'] or 'cell ' + str(cell['number'])}: {err['type']}: {err['message']}"
-                         " (the cells after it still ran)")
+    for index, cell in enumerate(cells):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            flags.append(f"the notebook's {budget:g} s budget was nearly spent: the code cells from "
+                         f"cell {cell['number']} on ({len(cells) - index}) were not run")
+            break
+        notes += _run_cell(cell, module, min(cell_timeout, left), cell_timeout)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    return module, notes
+    return module, cap_notes(flags + notes)  # the flag first: capping must not drop it
+
+
+def _run_cell(cell: dict[str, Any], module: ModuleType, alarm: float, cell_timeout: float) -> list[str]:
+    """Run one cell under an alarm; a note if it raised or was stopped."""
+    label = f"<cell {cell['number']}>"
+    try:
+        code = compile(cell["source"], label, "exec")
+        signal.setitimer(signal.ITIMER_REAL, alarm)
+        try:
+            exec(code, module.__dict__)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except CellTimeout:
+        why = f"after {cell_timeout:g} s" if alarm >= cell_timeout else "when the notebook's budget ran low"
+        return [f"cell {cell['number']} was stopped {why} (demo code is not run to the end in grading); "
+                "the cells after it still ran"]
+    except BaseException as exc:  # noqa: BLE001 - the student's cell, reported and passed over
+        err = describe_exception(exc, label)
+        return [f"{err['where'] or 'cell ' + str(cell['number'])}: {err['type']}: {err['message']}"
+                " (the cells after it still ran)"]
+    return []
 
 
 def describe_exception(exc: BaseException, student_file: str) -> dict[str, Any]:
-    """What went wrong and where in the student's file, never a frame of ours."""
+    """What went wrong and where in the student's file, never a frame of ours; every text capped."""
     kind = "raised"
     if isinstance(exc, SyntaxError):
-        return {"kind": "syntax", "type": type(exc).__name__, "message": str(exc.msg)[:500],
+        return {"kind": "syntax", "type": type(exc).__name__, "message": clip(exc.msg, MESSAGE),
                 "line": exc.lineno, "where": _place(exc.filename or student_file, exc.lineno, None)}
     if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and "allocate" in _safe_str(exc)):
         kind = "memory"
@@ -107,9 +129,10 @@ def describe_exception(exc: BaseException, student_file: str) -> dict[str, Any]:
     where, line, function = "", None, None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == student_file or frame.filename.startswith("<cell "):
-            where, line = _place(frame.filename, frame.lineno, frame.name), frame.lineno
-            function = function or frame.name  # the outermost: the function the probe called
-    return {"kind": kind, "type": transport.type_name(exc), "message": _safe_str(exc)[:500],
+            name = clip(frame.name, NAME)  # a code object's name can be 12 MB (THREATS 63)
+            where, line = _place(frame.filename, frame.lineno, name), frame.lineno
+            function = function or name  # the outermost: the function the probe called
+    return {"kind": kind, "type": transport.type_name(exc), "message": clip(_safe_str(exc), MESSAGE),
             "line": line, "where": where, "function": function}
 
 
@@ -242,7 +265,8 @@ def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgro
         notes: list[str] = []
         try:
             if spec.get("notebook"):
-                student, notes = load_notebook(spec["module"], student_file, float(spec["limits"]["cell_timeout"]))
+                student, notes = load_notebook(spec["module"], student_file, float(spec["limits"]["cell_timeout"]),
+                                               float(spec["limits"]["notebook_timeout"]))
             else:
                 student = load_module(spec["module"], student_file)
         except BaseException as exc:  # noqa: BLE001 - whatever import does is the student's

@@ -23,6 +23,11 @@ HEADER = struct.Struct("!II")  # header length, blob length
 _dumps, _loads = json.dumps, json.loads
 DEFAULT_MAX_BYTES = 64 * 2**20
 MAX_DEPTH = 32
+# Caps on a message's JSON header, checked before json.loads: 3 bytes of `{},` cost
+# the parser about 80 bytes, so a 63 MB header of them took the grader to 2.2 GB
+# (THREATS 63). Values travel as blobs; the header holds structure and short text.
+MAX_HEADER_BYTES = 4 * 2**20
+MAX_CONTAINERS = 50_000
 
 _DTYPES = {str(d).removeprefix("torch."): d for d in (
     torch.float16, torch.bfloat16, torch.float32, torch.float64,
@@ -34,6 +39,10 @@ _NUMPY_KINDS = "biufc"  # bool, int, uint, float, complex: nothing with objects
 
 class TransportError(Exception):
     """A value could not be encoded, or a message is malformed or too large."""
+
+
+class AnswerTooLarge(TransportError):
+    """A message's header is over the size or container cap: refused before parsing."""
 
 
 @dataclass(frozen=True)
@@ -139,11 +148,15 @@ def encode(value: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     return HEADER.pack(len(head), len(body)) + head + body
 
 
-def decode(data: bytes) -> Any:
-    """Rebuild plain values from `encode`'s bytes; raise TransportError if malformed."""
+def decode(data: bytes | bytearray) -> Any:
+    """Rebuild plain values from `encode`'s bytes; raise TransportError if malformed or over a cap."""
     try:
         hlen, blen = HEADER.unpack_from(data, 0)
-        head = data[HEADER.size:HEADER.size + hlen]
+        if hlen > MAX_HEADER_BYTES:
+            raise AnswerTooLarge(f"it is too large: {hlen} bytes of structure and text, "
+                                 f"the limit is {MAX_HEADER_BYTES // 2**20} MiB")
+        head = bytes(data[HEADER.size:HEADER.size + hlen])
+        _check_containers(head)
         body = memoryview(data)[HEADER.size + hlen:]
         if len(body) != blen:
             raise TransportError("truncated message")
@@ -161,6 +174,15 @@ def decode(data: bytes) -> Any:
         raise
     except Exception as exc:  # noqa: BLE001 - any malformed input is one error kind
         raise TransportError(f"malformed message ({type(exc).__name__})") from None
+
+
+def _check_containers(head: bytes) -> None:
+    """Count lists and objects with two byte scans (brackets inside strings count too: a
+    safe overestimate) so that a header of millions of tiny ones is never parsed."""
+    count = head.count(b"[") + head.count(b"{")
+    if count > MAX_CONTAINERS:
+        raise AnswerTooLarge(f"it is too complex: about {count} lists and dicts, "
+                             f"the limit is {MAX_CONTAINERS}")
 
 
 def _decode(v: Any, blobs: list[bytes], depth: int) -> Any:

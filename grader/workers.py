@@ -15,10 +15,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import transport
+from grader import boundary, transport
 from grader.catalogue import Limits
 from grader.errors import GraderError
 from grader.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame
+
+
+IMPORT_HINT = ("Move slow work (training, downloads, input()) under "
+               "`if __name__ == \"__main__\":` so importing stays fast.")
+NOTEBOOK_HINT = ("All of a notebook's cells together get {limit:g} s in grading: shorten or delete "
+                 "long demo cells (training runs, sleeps) before you submit.")
 
 
 class WorkerFailure(Exception):
@@ -82,21 +88,30 @@ class Worker:
 
     def wait_ready(self) -> None:
         """Wait for the student's module to import; raise WorkerFailure if it did not."""
-        limit = self.spec.limits.import_timeout
+        limits = self.spec.limits
         name = self.spec.display_name or Path(self.spec.source).name
         try:
-            layers = self._receive(limit)  # sent before the student's module is imported
-            self.missing_layers[:] = [str(m) for m in layers.get("missing_layers", [])][:50]
+            layers = self._receive(limits.import_timeout)  # sent before the student's module is imported
+            self.missing_layers[:] = layers.get("missing_layers", [])
+        except FrameTimeout:
+            raise self._too_slow(f"importing {name} timed out after {limits.import_timeout:g} s") from None
+        # A notebook's budget is the assignment's, whatever its cell count (THREATS 60).
+        limit = limits.notebook_timeout if self.spec.notebook else limits.import_timeout
+        try:
             reply = self._receive(limit)
         except FrameTimeout:
-            self.kill()
-            raise WorkerFailure("import_timeout", f"importing {name} timed out after {limit:g} s",
-                                "Move slow work (training, downloads, input()) under "
-                                "`if __name__ == \"__main__\":` so importing stays fast.") from None
+            if self.spec.notebook:
+                raise self._too_slow(f"{name}: the notebook ran past its {limit:g} s budget and was stopped",
+                                     NOTEBOOK_HINT.format(limit=limit)) from None
+            raise self._too_slow(f"importing {name} timed out after {limit:g} s") from None
         if "import_error" in reply:
             self.close()
             raise failure_from_error(reply["import_error"], f"importing {name}")
-        self.load_notes = [str(n) for n in reply.get("notes", [])][:50]
+        self.load_notes = reply.get("notes", [])
+
+    def _too_slow(self, message: str, hint: str = IMPORT_HINT) -> WorkerFailure:
+        self.kill()
+        return WorkerFailure("import_timeout", message, hint)
 
     def call(self, probe: str, args: tuple, kwargs: dict, timeout: float) -> Any:
         """Run a probe in the worker and return its decoded plain-data result."""
@@ -114,6 +129,9 @@ class Worker:
                                 "Look for a loop that never ends or far more work than the task needs.") from None
         if "error" in reply:
             raise failure_from_error(reply["error"], f"{probe}()")
+        if "ok" not in reply:  # a frame the student's code wrote itself: the replies are out of step
+            self.kill()
+            raise WorkerFailure("result", "the worker sent an unreadable answer")
         return reply["ok"]
 
     def _receive(self, timeout: float) -> dict:
@@ -127,13 +145,19 @@ class Worker:
             raise WorkerFailure("result", f"the result is larger than {self.spec.limits.result_mb} MiB") from None
         try:
             reply = transport.decode(data)
+        except transport.AnswerTooLarge as exc:
+            self.kill()
+            raise WorkerFailure("result", f"the answer is too large or complex to grade ({exc})",
+                                "Return what the task asks for: tensors, numbers or short lists.") from None
         except transport.TransportError as exc:
             self.kill()
             raise WorkerFailure("result", f"the worker sent an unreadable answer ({exc})") from None
+        finally:
+            del data  # up to result_mb, and a failure's traceback would keep this frame alive
         if type(reply) is not dict:
             self.kill()
             raise WorkerFailure("result", "the worker sent an unreadable answer")
-        return reply
+        return boundary.clean_reply(reply)  # nothing of the grader sees the worker's text before this
 
     def _death(self) -> WorkerFailure:
         """Explain why the worker went away, from the supervisor's wait status."""
@@ -228,7 +252,7 @@ def failure_from_error(err: dict, what: str) -> WorkerFailure:
     if kind == "result":
         return WorkerFailure("result", f"{what} returned something that cannot be graded: {err.get('message', '')}")
     where = f" ({err['where']})" if err.get("where") else ""
-    text = f"{err.get('type', 'Exception')}: {err.get('message', '')}".rstrip(": ")
+    text = f"{err.get('type') or 'Exception'}: {err.get('message', '')}".rstrip(": ")
     if kind == "syntax":
         return WorkerFailure("syntax", f"{what} failed: {text}{where}", "Fix the syntax error; Python reads the whole file before running any of it.")
     if kind in _KIND_TEXT:

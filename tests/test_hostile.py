@@ -57,18 +57,30 @@ def report_text(result: AssignmentResult) -> str:
 
 
 def sandbox_processes() -> list[int]:
-    """PIDs of processes running as a worker uid: none may outlive grading."""
-    found = []
+    """PIDs of processes running as a worker uid under this test run: none may outlive grading.
+
+    Only descendants of this process count: other test runs on the machine have workers too.
+    """
+    found, parents = [], {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 status = Path(f"/proc/{entry}/status").read_text()
             except OSError:
                 continue
+            parents[int(entry)] = int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))
             uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
             if uid >= UID_BASE and "State:\tZ" not in status:
                 found.append(int(entry))
-    return found
+    return [pid for pid in found if _descends_from(pid, os.getpid(), parents)]
+
+
+def _descends_from(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
+    while pid > 1:
+        pid = parents.get(pid, 0)
+        if pid == ancestor:
+            return True
+    return False
 
 
 @pytest.fixture(scope="module")

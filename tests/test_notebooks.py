@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 
 import nbformat
 import pytest
@@ -11,7 +12,8 @@ from click.testing import CliRunner
 from conftest import ROOT, failed_checks, grade_source
 from grader.cli import main
 from grader.grading import Grader
-from grader.notebook import notebook_text, stub_to_notebook
+from grader.notebook import notebook_text, read_code_cells, stub_to_notebook
+from grader.submission import MAX_FILE_BYTES
 
 IDS = ["tensor_creation", "autograd_basics", "simple_net", "training_loop", "device_moves", "gotchas", "xor"]
 
@@ -126,3 +128,72 @@ def test_check_works_in_a_folder_of_notebooks(tmp_path):
     assert result.exit_code == 1
     assert "autograd_basics): 6/6" in result.output and "tensor_creation): 0/7" in result.output
     assert "was not run" in result.output
+
+
+# -- budgets and caps: a notebook's cost is fixed by the assignment (THREATS 60, 63) -----
+@pytest.fixture(scope="module")
+def budget_grader(course, server, grader):
+    limits = {"cell_timeout": 1.0, "notebook_timeout": 4.0}
+    with Grader(course, server, limits=limits, expected_values=grader.expected_values) as g:
+        yield g
+
+
+def _raw_notebook(sources: list[str]) -> bytes:
+    """Code cells as plain JSON, the way a script (not Jupyter) would write thousands of them."""
+    cells = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
+              "source": s} for i, s in enumerate(sources)]
+    return json.dumps(_v4(cells)).encode()
+
+
+REFERENCE = (ROOT / "reference" / "tensor_creation.py").read_text()
+GRADING_SLACK = 10.0  # seconds for everything but the notebook: starting the worker, running the checks
+
+
+def test_empty_cells_buy_no_time_and_a_cell_that_ignores_its_alarm_is_killed_at_the_budget(budget_grader):
+    sleeper = "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(10_000)"
+    data = _raw_notebook([REFERENCE] + [""] * 70_000 + [sleeper])
+    assert len(data) < MAX_FILE_BYTES  # a submission the reader accepts
+    started = time.monotonic()
+    result = grade_source(budget_grader, "tensor_creation", data, name="tensor_creation.ipynb")
+    assert time.monotonic() - started < 4.0 + GRADING_SLACK
+    assert result.score == 0 and "the notebook ran past its 4 s budget" in result.error
+    assert "timed out" in result.notes
+
+
+def test_slow_demo_cells_stop_near_the_budget_and_the_definitions_are_graded(budget_grader):
+    data = _raw_notebook([REFERENCE] + ["import time\ntime.sleep(0.45)"] * 20)  # 9 s of demo cells
+    started = time.monotonic()
+    result = grade_source(budget_grader, "tensor_creation", data, name="tensor_creation.ipynb")
+    assert time.monotonic() - started < 4.0 + GRADING_SLACK
+    assert result.score == 10, [c.message for c in result.checks if not c.passed]
+    flag = result.notes[0]
+    assert "the notebook's 4 s budget was nearly spent: the code cells from cell" in flag and "were not run" in flag
+
+
+def test_magic_line_notes_are_capped(budget_grader):
+    data = _raw_notebook([REFERENCE, "%a\n" * 100_000])
+    result = grade_source(budget_grader, "tensor_creation", data, name="tensor_creation.ipynb")
+    assert result.score == 10
+    assert len(result.notes) <= 21 and sum(map(len, result.notes)) < 5_000
+    assert "... and 99980 more magic or shell lines were not run" in result.notes
+
+
+def test_millions_of_magic_lines_cost_the_grader_little():
+    cells, notes = read_code_cells(_raw_notebook(["x = 1", "%\n" * 2_700_000, "y = 2"]), "x.ipynb")
+    assert [c.number for c in cells] == [1]
+    assert notes == ["the code cells from cell 2 on (2) were not run: grading runs at most "
+                     "2000 code cells and 1 MiB of code per notebook"]
+
+
+def test_code_cells_are_capped_in_number():
+    cells, notes = read_code_cells(_raw_notebook([f"x{i} = {i}" for i in range(2001)]), "x.ipynb")
+    assert len(cells) == 2000 and notes[0].startswith("the code cells from cell 2001 on (1) were not run")
+
+
+def test_a_lone_surrogate_in_a_notebook_is_graded_normally(budget_grader):
+    # In the .ipynb these are JSON escapes (\udc80): valid JSON, text no writer can encode.
+    data = _raw_notebook([REFERENCE + "\nNOTE = '\udc80'  # \udc80\n", "%time \udc80"])
+    assert b"\\udc80" in data
+    result = grade_source(budget_grader, "tensor_creation", data, name="tensor_creation.ipynb")
+    assert result.score == 10, result.notes
+    assert "cell 2: `%time \ufffd` was not run (magics and shell commands are not run in grading)" in result.notes
