@@ -16,7 +16,8 @@ from typing import Any, Callable
 import pytest
 
 from grader.checks import CheckFailure
-from grader.handles import ExpectedValues, StudentHandle
+from grader.diagnosis import KnownMistake, diagnose
+from grader.handles import ExpectedValues, ProbeCall, StudentHandle
 from grader.results import CheckResult, Status
 from grader.workers import WorkerFailure
 
@@ -29,9 +30,13 @@ class CheckSuiteError(Exception):
 
 class GraderPlugin:
     def __init__(self, targets: list[tuple[str, Callable[[], StudentHandle]]], expected: ExpectedValues,
-                 hidden_file: Path | None) -> None:
+                 hidden_file: Path | None, known: dict[str, list[KnownMistake]] | None = None,
+                 recorded: dict[str, dict[str, list[ProbeCall]]] | None = None) -> None:
         self._targets = targets
         self._expected = expected
+        self._known = known or {}  # check id -> the known mistakes that fail it
+        # When given: filled with each target's failed checks and their calls (recording mutants).
+        self._recorded = recorded
         self._hidden_file = hidden_file.resolve() if hidden_file else None
         self._open: tuple[int, StudentHandle] | None = None
         self.handles: dict[str, StudentHandle] = {}
@@ -65,6 +70,7 @@ class GraderPlugin:
             handle = self.handles.get(name) or make()
             self.handles[name] = handle
             self._open = (index, handle)
+        self._open[1].calls = []  # this check's calls only
         return self._open[1]
 
     @pytest.fixture
@@ -109,19 +115,31 @@ class GraderPlugin:
         exc = call.excinfo.value if call.excinfo else None
         if report.skipped:
             return CheckResult(status=Status.SKIPPED, score=0.0, message=_skip_reason(report), **base)
+        if isinstance(exc, LookupError) and "expected value" in str(exc):
+            raise CheckSuiteError(str(exc))
+        # A known mistake that gives these very answers names the cause; else the check's own hint.
+        hint = self._diagnosis(item, base["check_id"]) or getattr(exc, "hint", "")
         if isinstance(exc, CheckFailure):
             details = _without_expected_values(exc.details) if base["hidden"] else exc.details
-            return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=exc.hint,
+            return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=hint,
                                details=details, **base)
         if isinstance(exc, WorkerFailure):
             status = _FAILURE_STATUS.get(exc.kind, Status.ERROR)
-            return CheckResult(status=status, score=0.0, message=exc.message, hint=exc.hint, **base)
-        if isinstance(exc, LookupError) and "expected value" in str(exc):
-            raise CheckSuiteError(str(exc))
+            return CheckResult(status=status, score=0.0, message=exc.message, hint=hint, **base)
         # Anything else is the check tripping over an answer it did not foresee: say
         # what, but not where in the check (that would show hidden code).
         text = f"{type(exc).__name__}: {exc}" if exc else "the check could not run"
-        return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})", **base)
+        return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})",
+                           hint=hint, **base)
+
+    def _diagnosis(self, item: pytest.Item, check_id: str) -> str:
+        """The hint of a known mistake this failed check's calls repeat; records them when asked."""
+        name = self._targets[item.callspec.params["student"]][0]  # type: ignore[attr-defined]
+        handle = self.handles.get(name)
+        calls = handle.calls if handle is not None else []
+        if self._recorded is not None:
+            self._recorded.setdefault(name, {})[check_id] = calls
+        return diagnose(self._known.get(check_id, []), calls)
 
 
 def _without_expected_values(details: dict | None) -> dict | None:

@@ -1,5 +1,6 @@
 """Check the checks: the reference scores full, the stub its documented score, and each
-mutant fails exactly the checks its header names (`# fails: check_a, check_b`)."""
+mutant fails exactly the checks its header names (`# fails: check_a, check_b`) and gets
+its own hint (`# hint: ...`) on each of them."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalogue import Assignment
+from grader.diagnosis import mutant_hint
 from grader.errors import UsageError
 from grader.grading import Grader, Target
 from grader.results import AssignmentResult, Status
@@ -54,6 +56,16 @@ def validate_assignment(grader: Grader, assignment: Assignment) -> list[Row]:
                             result.error is None and result.score == assignment.stub_score))
         else:
             want = mutant_fails(cases[target.student])
-            rows.append(Row(assignment.id, target.student, "fails " + ", ".join(sorted(want)),
-                            "fails " + (", ".join(sorted(failed)) or "nothing"), failed == want))
+            unhinted = unhinted_checks(result, mutant_hint(cases[target.student]))
+            got = "fails " + (", ".join(sorted(failed)) or "nothing")
+            if unhinted:
+                got += "; its hint is not shown on " + ", ".join(sorted(unhinted))
+            rows.append(Row(assignment.id, target.student, "fails " + ", ".join(sorted(want)) + ", with its hint",
+                            got, failed == want and not unhinted))
     return rows
+
+
+def unhinted_checks(result: AssignmentResult, hint: str) -> set[str]:
+    """The failed checks whose feedback does not show the mutant's hint (all of them without one)."""
+    failed = failed_checks(result)
+    return {c.check_id for c in result.checks if c.check_id in failed and not (hint and hint in c.hint)}

@@ -1,5 +1,6 @@
 # fails: gradient_values, gradient_of_other_functions
 # bug: scales the gradient
+# hint: The gradient comes out twice too large: return autograd's gradient as it is, with no extra factor.
 """Reference solution: autograd_basics."""
 import torch
 

@@ -1,5 +1,6 @@
 # fails: normalize_rows, normalize_square
 # bug: the shipped bug: no keepdim
+# hint: x.sum(dim=1, keepdim=True) has shape (rows, 1) and divides each row by its own sum.
 """Reference solution: gotchas."""
 import torch
 from torch import nn

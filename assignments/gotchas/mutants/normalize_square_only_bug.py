@@ -1,5 +1,6 @@
 # fails: normalize_square
 # bug: handles non-square shapes, but square ones broadcast wrongly
+# hint: Square shapes broadcast silently: keepdim=True is what makes every shape right.
 """Reference solution: gotchas."""
 import torch
 from torch import nn
