@@ -25,6 +25,7 @@ import torch
 
 from grader import transport
 from grader.checks import float32_close
+from grader.errors import UsageError
 from grader.handles import ProbeCall, call_key
 from grader.workers import WorkerFailure
 
@@ -53,6 +54,15 @@ class KnownMistake:
     check_id: str
     hint: str
     answers: tuple[Answer, ...]
+
+
+def mutant_fails(path: Path) -> set[str]:
+    """The checks a mutant names in its first line, `# fails: a, b`."""
+    first = path.read_text().splitlines()[0] if path.read_text() else ""
+    m = re.match(r"# fails: (.+)", first)
+    if not m:
+        raise UsageError(f"{path}: the first line must be '# fails: check, ...'")
+    return {x.strip() for x in m.group(1).split(",")}
 
 
 def mutant_hint(path: Path) -> str:

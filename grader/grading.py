@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.catalogue import Assignment, Course
-from grader.diagnosis import KnownMistake, expected_only, known_mistakes, mutant_hint, store_entries
-from grader.errors import GraderError
+from grader.diagnosis import (KnownMistake, expected_only, known_mistakes, mutant_fails, mutant_hint,
+                              store_entries)
+from grader.errors import GraderError, UsageError
 from grader.forkserver import ForkServer
 from grader.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
 from grader.notebook import NotebookError, cells_payload, read_code_cells
@@ -112,16 +113,21 @@ class Grader:
 
     def _mistakes(self, assignment: Assignment, store: dict[str, bytes]) -> dict[str, bytes]:
         """Each hinted mutant's answers to the checks it fails, recorded like the expected values."""
-        mutants = {m.stem: (m, hint) for m in assignment.mutants if (hint := mutant_hint(m))}
-        targets = [Target(stem, SubmissionFile(f"{assignment.id}.py", m.read_bytes()))
-                   for stem, (m, _) in mutants.items()]
+        hints, fails, targets = {}, {}, []
+        for m in assignment.mutants:
+            try:
+                hints[m.stem], fails[m.stem] = mutant_hint(m), mutant_fails(m)
+            except UsageError:
+                continue  # a malformed header: `grader validate` says so; the batch goes on without it
+            if hints[m.stem]:
+                targets.append(Target(m.stem, SubmissionFile(f"{assignment.id}.py", m.read_bytes())))
         recorded: dict[str, dict[str, list[ProbeCall]]] = {}
-        if targets:
+        if targets:  # each mutant runs only the checks it names: its hint is for those
             run_assignment(self.channel, assignment, targets, ExpectedValues(store), self.include_hidden,
-                           self.scratch, self.limits, self.hide, recorded=recorded)
+                           self.scratch, self.limits, self.hide, recorded=recorded, only=fails)
         entries: dict[str, bytes] = {}
         for stem, checks in recorded.items():
-            entries.update(store_entries(stem, mutants[stem][1], checks))
+            entries.update(store_entries(stem, hints[stem], checks))
         return entries
 
     def known(self, assignment: Assignment) -> dict[str, list[KnownMistake]]:
@@ -176,9 +182,11 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
                    expected: ExpectedValues, include_hidden: bool, scratch: Path,
                    limits: dict[str, float], hide: tuple[str, ...] = (),
                    known: dict[str, list[KnownMistake]] | None = None,
-                   recorded: dict[str, dict[str, list[ProbeCall]]] | None = None) -> list[AssignmentResult]:
+                   recorded: dict[str, dict[str, list[ProbeCall]]] | None = None,
+                   only: dict[str, set[str]] | None = None) -> list[AssignmentResult]:
     """Run the assignment's checks over the targets in one pytest session; `known` mistakes
-    diagnose failures, and `recorded`, when given, receives each target's failed checks' calls."""
+    diagnose failures, `recorded`, when given, receives each target's failed checks' calls,
+    and `only`, when given, limits each target to the checks it names."""
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
@@ -186,7 +194,7 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
             for i, t in enumerate(targets)]
         files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
                                               and assignment.hidden_checks.is_file() else [])
-        plugin = GraderPlugin(factories, expected, assignment.hidden_checks, known, recorded)
+        plugin = GraderPlugin(factories, expected, assignment.hidden_checks, known, recorded, only)
         try:
             # Rooted at the course so each assignment's check modules get their own names.
             run_suite(files, plugin, assignment.folder.parent.parent)

@@ -31,12 +31,14 @@ class CheckSuiteError(Exception):
 class GraderPlugin:
     def __init__(self, targets: list[tuple[str, Callable[[], StudentHandle]]], expected: ExpectedValues,
                  hidden_file: Path | None, known: dict[str, list[KnownMistake]] | None = None,
-                 recorded: dict[str, dict[str, list[ProbeCall]]] | None = None) -> None:
+                 recorded: dict[str, dict[str, list[ProbeCall]]] | None = None,
+                 only: dict[str, set[str]] | None = None) -> None:
         self._targets = targets
         self._expected = expected
         self._known = known or {}  # check id -> the known mistakes that fail it
         # When given: filled with each target's failed checks and their calls (recording mutants).
         self._recorded = recorded
+        self._only = only  # when given: the only checks each target runs (a mutant, its named checks)
         self._hidden_file = hidden_file.resolve() if hidden_file else None
         self._open: tuple[int, StudentHandle] | None = None
         self.handles: dict[str, StudentHandle] = {}
@@ -53,6 +55,8 @@ class GraderPlugin:
             metafunc.parametrize("student", range(len(self._targets)), indirect=True, ids=ids)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if self._only is not None:
+            items[:] = [item for item in items if _check_id(item) in self._only.get(self._target_of(item), ())]
         items.sort(key=lambda item: item.callspec.params.get("student", 0) if hasattr(item, "callspec") else 0)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -108,7 +112,7 @@ class GraderPlugin:
             raise CheckSuiteError(f"{item.nodeid} has no @points(n) marker")
         max_score = float(marker.args[0])
         name = getattr(item, "originalname", item.name)
-        base = dict(check_id=name.removeprefix("test_"), title=_title(func, name), max_score=max_score,
+        base = dict(check_id=_check_id(item), title=_title(func, name), max_score=max_score,
                     hidden=self._hidden_file is not None and Path(str(item.path)).resolve() == self._hidden_file)
         if report.passed:
             return CheckResult(status=Status.PASSED, score=max_score, **base)
@@ -134,12 +138,20 @@ class GraderPlugin:
 
     def _diagnosis(self, item: pytest.Item, check_id: str) -> str:
         """The hint of a known mistake this failed check's calls repeat; records them when asked."""
-        name = self._targets[item.callspec.params["student"]][0]  # type: ignore[attr-defined]
+        name = self._target_of(item)
         handle = self.handles.get(name)
         calls = handle.calls if handle is not None else []
         if self._recorded is not None:
             self._recorded.setdefault(name, {})[check_id] = calls
         return diagnose(self._known.get(check_id, []), calls)
+
+
+    def _target_of(self, item: pytest.Item) -> str:
+        return self._targets[item.callspec.params["student"]][0]  # type: ignore[attr-defined]
+
+
+def _check_id(item: pytest.Item) -> str:
+    return getattr(item, "originalname", item.name).removeprefix("test_")
 
 
 def _without_expected_values(details: dict | None) -> dict | None:

@@ -3,25 +3,13 @@ mutant fails exactly the checks its header names (`# fails: check_a, check_b`) a
 its own hint (`# hint: ...`) on each of them."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from grader.catalogue import Assignment
-from grader.diagnosis import mutant_hint
-from grader.errors import UsageError
+from grader.diagnosis import mutant_fails, mutant_hint
 from grader.grading import Grader, Target
 from grader.results import AssignmentResult, Status
 from grader.submission import SubmissionFile
-
-
-def mutant_fails(path: Path) -> set[str]:
-    """The checks a mutant names in its first line, `# fails: a, b`."""
-    first = path.read_text().splitlines()[0] if path.read_text() else ""
-    m = re.match(r"# fails: (.+)", first)
-    if not m:
-        raise UsageError(f"{path}: the first line must be '# fails: check, ...'")
-    return {x.strip() for x in m.group(1).split(",")}
 
 
 def failed_checks(result: AssignmentResult) -> set[str]:

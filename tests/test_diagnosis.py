@@ -184,7 +184,8 @@ def test_build_model_ignoring_hidden_is_told_in_the_students_terms(grader):
 
 
 def test_a_mistake_no_mutant_makes_gets_no_mutants_hint(grader):
-    source = "import torch\ndef mse(preds, targets):\n    return ((preds - targets.reshape(preds.shape)) ** 2).mean() * 3\n"
+    source = ("import torch\ndef mse(preds, targets):\n"
+              "    return ((preds - targets.reshape(preds.shape)) ** 2).mean() * 3\n")
     check = next(c for c in grade_source(grader, "gotchas", source).checks if c.check_id == "mse_shapes")
     assert not check.passed and check.hint == ""
 
