@@ -122,7 +122,8 @@ class GraderPlugin:
         if isinstance(exc, LookupError) and "expected value" in str(exc):
             raise CheckSuiteError(str(exc))
         # A known mistake that gives these very answers names the cause; else the check's own hint.
-        hint = self._diagnosis(item, base["check_id"]) or getattr(exc, "hint", "")
+        own = exc.hint if isinstance(exc, (CheckFailure, WorkerFailure)) else ""
+        hint = (self._diagnosis(item, base["check_id"]) if call.when == "call" else "") or own
         if isinstance(exc, CheckFailure):
             details = _without_expected_values(exc.details) if base["hidden"] else exc.details
             return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=hint,
@@ -144,7 +145,6 @@ class GraderPlugin:
         if self._recorded is not None:
             self._recorded.setdefault(name, {})[check_id] = calls
         return diagnose(self._known.get(check_id, []), calls)
-
 
     def _target_of(self, item: pytest.Item) -> str:
         return self._targets[item.callspec.params["student"]][0]  # type: ignore[attr-defined]
