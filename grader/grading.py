@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.catalogue import Assignment, Course
-from grader.errors import GraderError
+from grader.diagnosis import (KnownMistake, expected_only, known_mistakes, mutant_fails, mutant_hint,
+                              store_entries)
+from grader.errors import GraderError, UsageError
 from grader.forkserver import ForkServer
-from grader.handles import ExpectedValues, StudentHandle, load_store
+from grader.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
 from grader.notebook import NotebookError, cells_payload, read_code_cells
 from grader.plugin import GraderPlugin, run_suite
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
@@ -59,6 +61,7 @@ class Grader:
         self._channel: ServerChannel | None = None
         # Per assignment, the reference's recorded answers; a dict passed in is shared, not copied.
         self.expected_values: dict[str, dict[str, bytes]] = {} if expected_values is None else expected_values
+        self._known: dict[str, dict[str, list[KnownMistake]]] = {}
         self.cost: dict[str, float] = {}  # seconds the reference took per assignment: a task-size estimate
 
     @property
@@ -80,7 +83,8 @@ class Grader:
 
     def expected(self, assignment: Assignment) -> dict[str, bytes]:
         """The reference's answers to every expected.* call of the checks, once per batch:
-        recorded by running the checks on the reference, or read from stored files."""
+        recorded by running the checks on the reference, or read from stored files.
+        The same store holds the known mistakes' answers (grader/diagnosis.py)."""
         if assignment.id not in self.expected_values:
             ref = self.course.reference_dir / f"{assignment.id}.py"
             if not ref.is_file():
@@ -105,13 +109,38 @@ class Grader:
             if failed:
                 raise GraderError(f"the reference solution fails {assignment.id} checks "
                                   f"{', '.join(c.check_id for c in failed)}: {failed[0].message}")
-            self.expected_values[assignment.id] = recorder.store
+            self.expected_values[assignment.id] = {**recorder.store, **self._mistakes(assignment, recorder.store)}
         return self.expected_values[assignment.id]
+
+    def _mistakes(self, assignment: Assignment, store: dict[str, bytes]) -> dict[str, bytes]:
+        """Each hinted mutant's answers to the checks it fails, recorded like the expected values."""
+        hints, fails, targets = {}, {}, []
+        for m in assignment.mutants:
+            try:
+                hints[m.stem], fails[m.stem] = mutant_hint(m), mutant_fails(m)
+            except UsageError:
+                continue  # a malformed header: `grader validate` says so; the batch goes on without it
+            if hints[m.stem]:
+                targets.append(Target(m.stem, SubmissionFile(f"{assignment.id}.py", m.read_bytes())))
+        recorded: dict[str, dict[str, list[ProbeCall]]] = {}
+        if targets:  # each mutant runs only the checks it names: its hint is for those
+            run_assignment(self.channel, assignment, targets, ExpectedValues(store), self.include_hidden,
+                           self.scratch, self.limits, self.hide, recorded=recorded, only=fails)
+        entries: dict[str, bytes] = {}
+        for stem, checks in recorded.items():
+            entries.update(store_entries(stem, hints[stem], checks))
+        return entries
+
+    def known(self, assignment: Assignment) -> dict[str, list[KnownMistake]]:
+        """The known mistakes of an assignment by check id, decoded once per batch."""
+        if assignment.id not in self._known:
+            self._known[assignment.id] = known_mistakes(self.expected(assignment))
+        return self._known[assignment.id]
 
     def grade(self, assignment: Assignment, targets: list[Target]) -> list[AssignmentResult]:
         store = self.expected(assignment)
-        return run_assignment(self.channel, assignment, targets, ExpectedValues(store),
-                              self.include_hidden, self.scratch, self.limits, self.hide)
+        return run_assignment(self.channel, assignment, targets, ExpectedValues(expected_only(store)),
+                              self.include_hidden, self.scratch, self.limits, self.hide, known=self.known(assignment))
 
 
 def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, scratch: Path,
@@ -150,8 +179,13 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
 
 def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list[Target],
                    expected: ExpectedValues, include_hidden: bool, scratch: Path,
-                   limits: dict[str, float], hide: tuple[str, ...] = ()) -> list[AssignmentResult]:
-    """Run the assignment's checks over the targets in one pytest session."""
+                   limits: dict[str, float], hide: tuple[str, ...] = (),
+                   known: dict[str, list[KnownMistake]] | None = None,
+                   recorded: dict[str, dict[str, list[ProbeCall]]] | None = None,
+                   only: dict[str, set[str]] | None = None) -> list[AssignmentResult]:
+    """Run the assignment's checks over the targets in one pytest session; `known` mistakes
+    diagnose failures, `recorded`, when given, receives each target's failed checks' calls,
+    and `only`, when given, limits each target to the checks it names."""
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
@@ -159,7 +193,7 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
             for i, t in enumerate(targets)]
         files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
                                               and assignment.hidden_checks.is_file() else [])
-        plugin = GraderPlugin(factories, expected, assignment.hidden_checks)
+        plugin = GraderPlugin(factories, expected, assignment.hidden_checks, known, recorded, only)
         try:
             # Rooted at the course so each assignment's check modules get their own names.
             run_suite(files, plugin, assignment.folder.parent.parent)

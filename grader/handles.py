@@ -1,9 +1,12 @@
 """What a check holds: a handle on the student's worker and one on the expected values."""
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,6 +28,16 @@ class _ProbeCalls:
         return lambda *args, **kwargs: self.call(name, *args, **kwargs)
 
 
+@dataclass(frozen=True)
+class ProbeCall:
+    """One student.* call a check made, with the answer or the failure it got."""
+
+    probe: str
+    args: tuple
+    kwargs: dict
+    outcome: Any  # the decoded answer, or a WorkerFailure
+
+
 class StudentHandle(_ProbeCalls):
     """Lazily starts the student's worker; restarts it after a crash or timeout.
 
@@ -42,19 +55,28 @@ class StudentHandle(_ProbeCalls):
         self.missing_layers: list[str] = []
         self.notes: list[str] = []  # what loading the submission was like (notebook cells, magics)
         self._loaded_once = False
+        self.calls: list[ProbeCall] = []  # the current check's calls, for diagnosis (the plugin resets it)
 
     def call(self, probe: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> Any:
+        try:
+            answer = self._call(probe, args, kwargs, _timeout)
+        except WorkerFailure as failure:
+            self.calls.append(ProbeCall(probe, args, kwargs, failure))
+            raise
+        self.calls.append(ProbeCall(probe, args, kwargs, answer))
+        return answer
+
+    def _call(self, probe: str, args: tuple, kwargs: dict, timeout: float | None) -> Any:
         worker = self._ensure_worker()
         assert self._spec is not None
-        timeout = _timeout if _timeout is not None else self._spec.limits.call_timeout
         try:
-            return worker.call(probe, args, kwargs, timeout)
+            return worker.call(probe, args, kwargs, timeout if timeout is not None else self._spec.limits.call_timeout)
         except WorkerFailure as failure:
             if not worker.alive:
                 self.events.append(failure.kind)
                 worker.close()
                 self._worker = None
-            raise
+            raise in_students_words(failure, probe, self._spec.probes) from None
 
     def _ensure_worker(self) -> Worker:
         if self.unavailable is not None:
@@ -109,6 +131,38 @@ class StudentHandle(_ProbeCalls):
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+
+
+def in_students_words(failure: WorkerFailure, probe: str, probes: str | None) -> WorkerFailure:
+    """The failure told with the student's function names, never a probe's (a name they never wrote)."""
+    names = probe_targets(probes).get(probe) if probes else None
+    if names is None or not failure.message.startswith(f"{probe}() "):
+        return failure
+    called = " and ".join(f"{n}()" for n in names) or "your code"
+    rest = failure.message.removeprefix(f"{probe}() ")
+    if failure.kind == "raised":  # no frame of the student's file: it was what they returned that failed
+        rest = rest.removeprefix("raised ")
+        message = f"working with what {called} returned raised {rest}" if names else f"{called} raised {rest}"
+    else:
+        message = f"{called} {rest}"
+    return WorkerFailure(failure.kind, message, failure.hint)
+
+
+@functools.lru_cache(maxsize=64)
+def probe_targets(path: str) -> dict[str, tuple[str, ...]]:
+    """For each probe of an assignment, the student functions it calls (`need(student, "name")`)."""
+    try:
+        tree = ast.parse(Path(path).read_text())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    out = {}
+    for fn in tree.body:
+        if isinstance(fn, ast.FunctionDef):
+            out[fn.name] = tuple(dict.fromkeys(
+                node.args[1].value for node in ast.walk(fn)
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "need" and len(node.args) == 2
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)))
+    return out
 
 
 def call_key(probe: str, args: tuple, kwargs: dict) -> str:

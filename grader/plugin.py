@@ -16,7 +16,8 @@ from typing import Any, Callable
 import pytest
 
 from grader.checks import CheckFailure, hidden_check, without_expected_values
-from grader.handles import ExpectedValues, StudentHandle
+from grader.diagnosis import KnownMistake, diagnose
+from grader.handles import ExpectedValues, ProbeCall, StudentHandle
 from grader.results import CheckResult, Status
 from grader.workers import WorkerFailure
 
@@ -30,9 +31,15 @@ class CheckSuiteError(Exception):
 
 class GraderPlugin:
     def __init__(self, targets: list[tuple[str, Callable[[], StudentHandle]]], expected: ExpectedValues,
-                 hidden_file: Path | None) -> None:
+                 hidden_file: Path | None, known: dict[str, list[KnownMistake]] | None = None,
+                 recorded: dict[str, dict[str, list[ProbeCall]]] | None = None,
+                 only: dict[str, set[str]] | None = None) -> None:
         self._targets = targets
         self._expected = expected
+        self._known = known or {}  # check id -> the known mistakes that fail it
+        # When given: filled with each target's failed checks and their calls (recording mutants).
+        self._recorded = recorded
+        self._only = only  # when given: the only checks each target runs (a mutant, its named checks)
         self._hidden_file = hidden_file.resolve() if hidden_file else None
         self._open: tuple[int, StudentHandle] | None = None
         self.handles: dict[str, StudentHandle] = {}
@@ -50,6 +57,8 @@ class GraderPlugin:
             metafunc.parametrize("student", range(len(self._targets)), indirect=True, ids=ids)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if self._only is not None:
+            items[:] = [item for item in items if _check_id(item) in self._only.get(self._target_of(item), ())]
         items.sort(key=lambda item: item.callspec.params.get("student", 0) if hasattr(item, "callspec") else 0)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -67,6 +76,7 @@ class GraderPlugin:
             handle = self.handles.get(name) or make()
             self.handles[name] = handle
             self._open = (index, handle)
+        self._open[1].calls = []  # this check's calls only
         return self._open[1]
 
     @pytest.fixture
@@ -115,7 +125,7 @@ class GraderPlugin:
             raise CheckSuiteError(f"{item.nodeid} has no @points(n) marker")
         max_score = float(marker.args[0])
         name = getattr(item, "originalname", item.name)
-        base = dict(check_id=name.removeprefix("test_"), title=_title(func, name), max_score=max_score,
+        base = dict(check_id=_check_id(item), title=_title(func, name), max_score=max_score,
                     hidden=self._is_hidden(item))
         if report.passed:
             return CheckResult(status=Status.PASSED, score=max_score, **base)
@@ -124,22 +134,42 @@ class GraderPlugin:
             reason = f"not checked here: {_skip_reason(report)}"
             return CheckResult(status=Status.SKIPPED, score=0.0, message=reason, not_counted=max_score,
                                **{**base, "max_score": 0.0})
+        if isinstance(exc, LookupError) and "expected value" in str(exc):
+            raise CheckSuiteError(str(exc))
+        # A known mistake that gives these very answers names the cause; else the check's own hint.
+        own = exc.hint if isinstance(exc, (CheckFailure, WorkerFailure)) else ""
+        hint = (self._diagnosis(item, base["check_id"]) if call.when == "call" else "") or own
         if isinstance(exc, CheckFailure):
             # Again here: a check may have built its details by hand.
             details = without_expected_values(exc.details) if base["hidden"] else exc.details
-            return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=exc.hint,
+            return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=hint,
                                details=details, **base)
         if isinstance(exc, WorkerFailure):
             status = _FAILURE_STATUS.get(exc.kind, Status.ERROR)
-            return CheckResult(status=status, score=0.0, message=exc.message, hint=exc.hint, **base)
-        if isinstance(exc, LookupError) and "expected value" in str(exc):
-            raise CheckSuiteError(str(exc))
+            return CheckResult(status=status, score=0.0, message=exc.message, hint=hint, **base)
         # Anything else is the check tripping over an answer it did not foresee: say
         # what, but not where in the check (that would show hidden code).
         text = f"{type(exc).__name__}: {exc}" if exc else "the check could not run"
         if exc and base["hidden"]:  # its text may quote the expected answer
             text = type(exc).__name__
-        return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})", **base)
+        return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})",
+                           hint=hint, **base)
+
+    def _diagnosis(self, item: pytest.Item, check_id: str) -> str:
+        """The hint of a known mistake this failed check's calls repeat; records them when asked."""
+        name = self._target_of(item)
+        handle = self.handles.get(name)
+        calls = handle.calls if handle is not None else []
+        if self._recorded is not None:
+            self._recorded.setdefault(name, {})[check_id] = calls
+        return diagnose(self._known.get(check_id, []), calls)
+
+    def _target_of(self, item: pytest.Item) -> str:
+        return self._targets[item.callspec.params["student"]][0]  # type: ignore[attr-defined]
+
+
+def _check_id(item: pytest.Item) -> str:
+    return getattr(item, "originalname", item.name).removeprefix("test_")
 
 
 def _title(func: Any, name: str) -> str:

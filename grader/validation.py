@@ -1,27 +1,18 @@
 """Check the checks: the reference scores full, the stub its documented score, each
-mutant fails exactly the checks its header names (`# fails: check_a, check_b`), and
-each null student (grader/null_students.py) scores nothing."""
+mutant fails exactly the checks its header names (`# fails: check_a, check_b`) and gets
+its own hint (`# hint: ...`) on each of them, and each null student
+(grader/null_students.py) scores nothing."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalogue import Assignment
-from grader.errors import UsageError
+from grader.diagnosis import mutant_fails, mutant_hint
 from grader.grading import Grader, Target
 from grader.null_students import null_students
 from grader.results import AssignmentResult, Status
 from grader.submission import SubmissionFile
-
-
-def mutant_fails(path: Path) -> set[str]:
-    """The checks a mutant names in its first line, `# fails: a, b`."""
-    first = path.read_text().splitlines()[0] if path.read_text() else ""
-    m = re.match(r"# fails: (.+)", first)
-    if not m:
-        raise UsageError(f"{path}: the first line must be '# fails: check, ...'")
-    return {x.strip() for x in m.group(1).split(",")}
 
 
 def expected_failures(path: Path, result: AssignmentResult) -> set[str]:
@@ -74,5 +65,15 @@ def _row(assignment: Assignment, case: str, path: Path | None, result: Assignmen
         return Row(assignment.id, case, "0", f"{result.score:g}", result.score == 0)
     named, want = mutant_fails(path), expected_failures(path, result)
     not_here = f" ({', '.join(sorted(named - want))} not checked here)" if named - want else ""
-    return Row(assignment.id, case, "fails " + (", ".join(sorted(want)) or "nothing") + not_here,
-               "fails " + (", ".join(sorted(failed)) or "nothing"), failed == want)
+    unhinted = unhinted_checks(result, mutant_hint(path))
+    got = "fails " + (", ".join(sorted(failed)) or "nothing")
+    if unhinted:
+        got += "; its hint is not shown on " + ", ".join(sorted(unhinted))
+    return Row(assignment.id, case, "fails " + (", ".join(sorted(want)) or "nothing") + ", with its hint" + not_here,
+               got, failed == want and not unhinted)
+
+
+def unhinted_checks(result: AssignmentResult, hint: str) -> set[str]:
+    """The failed checks whose feedback does not show the mutant's hint (all of them without one)."""
+    failed = failed_checks(result)
+    return {c.check_id for c in result.checks if c.check_id in failed and not (hint and hint in c.hint)}

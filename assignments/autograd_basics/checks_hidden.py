@@ -28,8 +28,7 @@ def test_gradient_of_other_functions(student, expected):
              ("logsumexp", torch.randn(2, 2, 2, generator=gen))]
     for name, x in cases:
         expect_close(student.gradient_of(name, x)["grad"], expected.gradient_of(name, x)["grad"],
-                     f"gradient of a hidden function ({tuple(x.shape)}, {x.dtype})",
-                     hint="Where fn(x) does not depend on x the gradient is zero, not None.")
+                     f"gradient of a hidden function ({tuple(x.shape)}, {x.dtype})")
 
 
 @points(1)
@@ -40,8 +39,7 @@ def test_piecewise_edges(student, expected):
         expect_close(got["y"], want["y"], "piecewise at a hidden point")
         if got["grad"] is None:
             raise CheckFailure("no gradient reached x through piecewise")
-        expect_close(got["grad"], want["grad"], "the gradient of piecewise at a hidden point",
-                     hint="x > 0 is strict: at 0 the else branch (3 * x) applies.")
+        expect_close(got["grad"], want["grad"], "the gradient of piecewise at a hidden point")
 
 
 @points(1)

@@ -26,8 +26,7 @@ def test_other_sizes(student, expected):
 def test_count_frozen_shared_and_others(student, expected):
     """count_parameters skips frozen parameters and counts shared ones once"""
     for name in ("frozen", "shared", "conv", "no_bias", "sequential"):
-        expect_equal(student.count_of(name), expected.count_of(name), f"count_parameters on a hidden model ({name})",
-                     "Only parameters with requires_grad count, and each parameter once.")
+        expect_equal(student.count_of(name), expected.count_of(name), f"count_parameters on a hidden model ({name})")
 
 
 @points(1)
@@ -35,7 +34,6 @@ def test_grad_means_skips_missing_gradients(student, expected):
     """grad_means leaves out parameters without a gradient"""
     for name in ("frozen", "unused"):
         got, want = student.grad_means_after_backward(name, 9), expected.grad_means_after_backward(name, 9)
-        expect_keys(got, list(want), f"grad_means on a model with {name} parameters",
-                    "Leave out parameters whose .grad is None.")
+        expect_keys(got, list(want), f"grad_means on a model with {name} parameters")
         for key, value in want.items():
             expect_float(got[key], value, f"grad_means(...)[{key!r}]")

@@ -3,8 +3,6 @@ import torch
 
 from grader.checks import CheckFailure, expect_close, expect_equal, expect_float, expect_keys, points, seeded_tensors
 
-NAMES_HINT = "Name the layers self.fc1 and self.fc2, both nn.Linear, and add no other parameters."
-
 
 def weights(sizes, seed):
     i, h, o = sizes
@@ -14,7 +12,7 @@ def weights(sizes, seed):
 def check_structure(got, want, what):
     if not got["is_module"]:
         raise CheckFailure(f"{what} is not an nn.Module", "class SimpleNet(nn.Module): ... and call super().__init__().")
-    expect_equal(got["params"], want["params"], f"the parameters (name, shape) of {what}", NAMES_HINT)
+    expect_equal(got["params"], want["params"], f"the parameters (name, shape) of {what}")
 
 
 @points(1)

@@ -3,8 +3,7 @@ import torch
 
 from grader.checks import expect_array, expect_close, expect_fields, points
 
-FLOAT32_HINT = ("torch.tensor([1, 2, 3]) makes int64 because the numbers are integers; "
-                "models work in float32, so pass dtype=torch.float32.")
+FLOAT32_HINT = "Pass dtype=torch.float32: models work in float32, whatever the numbers look like."
 
 
 @points(1)
@@ -19,15 +18,13 @@ def test_from_data(student, expected):
 def test_zeros_and_ones(student, expected):
     """make_zeros and make_ones give float32 (rows, cols) tensors"""
     for name in ("make_zeros", "make_ones"):
-        expect_close(student.call(name, 2, 3), expected.call(name, 2, 3), f"{name}(2, 3)",
-                     hint="The shape is (rows, cols): rows first.")
+        expect_close(student.call(name, 2, 3), expected.call(name, 2, 3), f"{name}(2, 3)")
 
 
 @points(1)
 def test_randn_is_reproducible(student, expected):
     """make_randn gives the same numbers for the same seed"""
-    expect_close(student.make_randn(3, 4, 42), expected.make_randn(3, 4, 42), "make_randn(3, 4, seed=42)",
-                 hint="Seed a generator: torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed)).")
+    expect_close(student.make_randn(3, 4, 42), expected.make_randn(3, 4, 42), "make_randn(3, 4, seed=42)")
 
 
 DESCRIBE_HINTS = {"shape": "t.shape is a torch.Size, which is a tuple: return it (or tuple(t.shape)).",
@@ -61,8 +58,7 @@ def test_to_float32(student, expected):
     values = torch.tensor([[1, 2], [3, 4]])
     expect_close(student.to_float32_of(values, "int64", False), expected.to_float32_of(values, "int64", False),
                  "to_float32(np.array([[1, 2], [3, 4]]))",
-                 dtype_hint="torch.from_numpy keeps NumPy's dtype (int64 here); convert with .float() "
-                            "or .to(torch.float32).")
+                 dtype_hint="Return float32 whatever the array's dtype: convert with .float().")
 
 
 @points(1)
@@ -70,5 +66,4 @@ def test_to_numpy(student, expected):
     """to_numpy works on a tensor that requires grad"""
     values = torch.tensor([1.0, 2.0, 3.0])
     expect_array(student.to_numpy_of(values, True), expected.to_numpy_of(values, True),
-                 "to_numpy(a tensor with requires_grad=True)",
-                 hint="t.numpy() refuses tensors that require grad: use t.detach().numpy().")
+                 "to_numpy(a tensor with requires_grad=True)")

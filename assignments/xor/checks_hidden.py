@@ -21,7 +21,11 @@ def test_train_defaults(student, expected):
 @points(1)
 def test_build_model_forward(student, expected):
     """build_model(3) computes the right outputs"""
-    expect_equal(student.model_structure(3)["layers"], ["Linear", "ReLU", "Linear", "Sigmoid"], "build_model(3)'s layers")
+    got = student.model_structure(3)
+    expect_equal(got["layers"], ["Linear", "ReLU", "Linear", "Sigmoid"], "build_model(3)'s layers")
+    if got["shapes"] != expected.model_structure(3)["shapes"]:  # else loading the weights below fails
+        raise CheckFailure("the model from build_model(3) has layers of the wrong size: the weights of a "
+                           "3-unit network do not fit it")
     expect_close(student.model_forward(3, init(42, 3)), expected.model_forward(3, init(42, 3)), "build_model(3)'s output")
 
 
@@ -34,7 +38,6 @@ def test_solve_many_seeds(student):
         if type(out) is not torch.Tensor or out.shape != (4, 1) or not bool(((out > 0) & (out < 1)).all()):
             raise CheckFailure("a hidden seed's model does not map X to (4, 1) outputs in (0, 1)")
         if not torch.equal((out.float() > 0.5).float(), y):
-            raise CheckFailure("solve gets XOR wrong for some hidden seeds",
-                               "The 4-unit network gets stuck for about half of all seeds: widen it or restart.")
+            raise CheckFailure("solve gets XOR wrong for some hidden seeds")
         if run["seconds"] > 5.0:
             raise CheckFailure(f"solve took {run['seconds']:.1f} s of CPU on a hidden seed, more than 5 s")

@@ -44,5 +44,7 @@ def solve_run(student, seeds):
         seconds = time.process_time() - started
         with torch.no_grad():
             out = model(X.clone())
-        runs.append({"seed": seed, "out": out, "seconds": seconds})
+        # 0 within the 5 s budget, so a run's answer repeats exactly and
+        # a known mistake's recorded answers can be recognised (grader/diagnosis.py).
+        runs.append({"seed": seed, "out": out, "seconds": round(seconds, 1) if seconds > 5.0 else 0.0})
     return runs

@@ -1,5 +1,6 @@
 # fails: accumulate_other_counts, accumulate
 # bug: one backward too many
+# hint: accumulate calls backward() one time too many: build y and call backward() exactly `times` times.
 """Reference solution: autograd_basics."""
 import torch
 

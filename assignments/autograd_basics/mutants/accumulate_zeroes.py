@@ -1,5 +1,6 @@
 # fails: accumulate, accumulate_other_counts
 # bug: zeroes the gradient before each backward
+# hint: Don't zero x.grad between the backward() calls: accumulation is the point, each call adds 2x.
 """Reference solution: autograd_basics."""
 import torch
 

@@ -1,5 +1,6 @@
 # fails: chain_grad, square_and_chain_elsewhere
 # bug: z = y + y instead of y * y
+# hint: Build the lesson's graph exactly: y = x + 3, z = y * y (not y + y), w = z - 4.
 """Reference solution: autograd_basics."""
 import torch
 

@@ -1,5 +1,6 @@
 # fails: gradient_leaves_x_alone
 # bug: returns a gradient that still requires grad
+# hint: Return grad.detach(): callers want numbers, not a graph.
 """Reference solution: autograd_basics."""
 import torch
 

@@ -1,5 +1,6 @@
 # fails: gradient_values, gradient_of_other_functions, gradient_leaves_x_alone
 # bug: sets requires_grad on the caller's x
+# hint: Work on a copy, leaf = x.detach().clone().requires_grad_(True): the caller's x must stay as it was.
 """Reference solution: autograd_basics."""
 import torch
 

@@ -1,5 +1,6 @@
 # fails: gradient_of_other_functions
 # bug: returns None where fn does not depend on x
+# hint: Where fn(x) does not depend on x autograd gives None: return torch.zeros_like(x) instead.
 """Reference solution: autograd_basics."""
 import torch
 

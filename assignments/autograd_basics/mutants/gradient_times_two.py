@@ -1,5 +1,6 @@
 # fails: gradient_leaves_x_alone, gradient_of_other_functions, gradient_values
 # bug: scales the gradient
+# hint: The gradient comes out twice too large: return autograd's gradient as it is, with no extra factor.
 """Reference solution: autograd_basics."""
 import torch
 

@@ -1,5 +1,6 @@
 # fails: piecewise_edges
 # bug: uses >= so 0 takes the wrong branch
+# hint: x > 0 is strict: at 0 the else branch (3 * x) applies.
 """Reference solution: autograd_basics."""
 import torch
 

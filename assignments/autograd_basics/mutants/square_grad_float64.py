@@ -1,5 +1,6 @@
 # fails: square_grad, square_and_chain_elsewhere
 # bug: a float64 leaf (torch.tensor(x, dtype=torch.float64))
+# hint: Make the leaf float32 (torch.tensor(x, requires_grad=True) already is), not float64.
 """Reference solution: autograd_basics."""
 import torch
 

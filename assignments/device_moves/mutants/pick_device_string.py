@@ -1,5 +1,6 @@
 # fails: pick_device, pick_device_when_cuda_is_available
 # bug: returns a string
+# hint: Return torch.device("cuda") or torch.device("cpu"), not a string.
 """Reference solution: device_moves."""
 import torch
 

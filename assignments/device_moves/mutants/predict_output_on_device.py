@@ -1,5 +1,6 @@
 # fails: cuda_paths
 # bug: returns the output on the device, not moved back to the CPU (only CUDA shows it)
+# hint: Bring the result back to the CPU (.cpu()) before returning it: the caller expects it there.
 """Reference solution: device_moves."""
 import torch
 

@@ -1,5 +1,6 @@
 # fails: predict_on_cpu
 # bug: tracks gradients
+# hint: Run the model inside `with torch.no_grad():` so no graph is built and the output does not require grad.
 """Reference solution: device_moves."""
 import torch
 

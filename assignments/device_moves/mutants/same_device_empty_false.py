@@ -1,5 +1,6 @@
 # fails: same_device_edge_cases
 # bug: says False when there is nothing to compare
+# hint: With nothing to compare there is no disagreement: same_device is True then.
 """Reference solution: device_moves."""
 import torch
 

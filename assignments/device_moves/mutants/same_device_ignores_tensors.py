@@ -1,5 +1,6 @@
 # fails: same_device_basic, same_device_edge_cases
 # bug: looks only at the model
+# hint: Compare the devices of the given tensors too, not only the model's.
 """Reference solution: device_moves."""
 import torch
 

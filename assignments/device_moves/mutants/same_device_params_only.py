@@ -1,5 +1,6 @@
 # fails: same_device_edge_cases
 # bug: forgets buffers
+# hint: Buffers (model.buffers(), e.g. BatchNorm's running mean) live on a device too: include them.
 """Reference solution: device_moves."""
 import torch
 

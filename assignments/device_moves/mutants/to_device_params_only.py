@@ -1,5 +1,6 @@
 # fails: to_device_meta, to_device_accepts_a_device_object, to_device_moves_buffers
 # bug: moves p.data by hand: misses buffers, and p.data cannot change device type to meta
+# hint: Move the whole model with model.to(device): it moves every parameter and buffer, also to the meta device.
 """Reference solution: device_moves."""
 import torch
 

@@ -1,5 +1,6 @@
 # fails: to_device_accepts_a_device_object
 # bug: only understands strings
+# hint: device may be a torch.device as well as a string: pass it to .to() as it is (torch.device(device) accepts both).
 """Reference solution: device_moves."""
 import torch
 

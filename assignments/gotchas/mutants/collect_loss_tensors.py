@@ -1,5 +1,6 @@
 # fails: collect_losses
 # bug: the shipped bug: keeps loss tensors
+# hint: Append loss.item(): a Python float. A loss tensor keeps its whole graph alive.
 """Reference solution: gotchas."""
 import torch
 from torch import nn

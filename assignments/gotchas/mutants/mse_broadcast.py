@@ -1,5 +1,6 @@
 # fails: mse_shapes, mse_other_shapes
 # bug: the shipped bug: (N, 1) - (N,) is (N, N)
+# hint: (N, 1) - (N,) broadcasts to (N, N): reshape targets to preds' shape first.
 """Reference solution: gotchas."""
 import torch
 from torch import nn

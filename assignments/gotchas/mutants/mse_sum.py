@@ -1,5 +1,6 @@
 # fails: mse_shapes, mse_other_shapes
 # bug: sums instead of averaging
+# hint: Mean squared error averages the squared errors: .mean(), not .sum().
 """Reference solution: gotchas."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: normalize_rows, normalize_square
 # bug: divides x in place (x /= ...): right values, but the caller's tensor is changed
+# hint: Don't divide x in place (x /= ...): return a new tensor, x / x.sum(dim=1, keepdim=True).
 """Reference solution: gotchas."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: normalize_square
 # bug: handles non-square shapes, but square ones broadcast wrongly
+# hint: Divide by x.sum(dim=1, keepdim=True), shape (rows, 1): each row by its own sum. Without keepdim a square x broadcasts silently and divides by the wrong sums.
 """Reference solution: gotchas."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: predict_eval_no_grad
 # bug: ends with model.train(): right only for a model that arrived in train mode
+# hint: Restore the mode the model came in (was_training = model.training ... model.train(was_training)), not always train mode.
 """Reference solution: gotchas."""
 import torch
 from torch import nn

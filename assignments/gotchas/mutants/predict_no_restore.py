@@ -1,5 +1,6 @@
 # fails: predict_eval_no_grad
 # bug: leaves the model in eval mode
+# hint: Restore the mode the model came in: was_training = model.training first, model.train(was_training) at the end.
 """Reference solution: gotchas."""
 import torch
 from torch import nn

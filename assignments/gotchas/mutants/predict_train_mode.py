@@ -1,5 +1,6 @@
 # fails: predict_eval_no_grad
 # bug: forgets eval()
+# hint: Call model.eval() before the forward pass: in train mode dropout is still on.
 """Reference solution: gotchas."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: train_steps_zeroes_gradients
 # bug: the shipped bug: gradients accumulate
+# hint: Call optimizer.zero_grad() before each loss.backward(): gradients accumulate.
 """Reference solution: gotchas."""
 import torch
 from torch import nn

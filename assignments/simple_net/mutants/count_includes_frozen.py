@@ -1,5 +1,6 @@
 # fails: count_frozen_shared_and_others
 # bug: counts frozen parameters too
+# hint: Count only trainable parameters: those with p.requires_grad.
 """Reference solution: simple_net."""
 import torch
 from torch import nn

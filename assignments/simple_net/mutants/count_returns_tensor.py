@@ -1,5 +1,6 @@
 # fails: count_parameters, count_frozen_shared_and_others
 # bug: returns a tensor, not an int
+# hint: Return a Python int: sum(p.numel() for ...) is one already; don't wrap it in torch.tensor.
 """Reference solution: simple_net."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: count_frozen_shared_and_others
 # bug: walks modules, so a shared layer counts twice
+# hint: Walk model.parameters(): it yields a shared parameter once. Walking the modules counts it twice.
 """Reference solution: simple_net."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: default_sizes, count_parameters
 # bug: the default hidden size is 64
+# hint: The lesson's default hidden size is 50: def __init__(self, in_features=10, hidden=50, out_features=1).
 """Reference solution: simple_net."""
 import torch
 from torch import nn

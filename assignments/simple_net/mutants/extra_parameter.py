@@ -1,5 +1,6 @@
 # fails: structure, forward, default_sizes, count_parameters, other_sizes
 # bug: adds a learnable scale
+# hint: SimpleNet has fc1 and fc2 and no other parameters.
 """Reference solution: simple_net."""
 import torch
 from torch import nn

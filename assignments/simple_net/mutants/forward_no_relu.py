@@ -1,5 +1,6 @@
 # fails: forward, other_sizes
 # bug: forgets the ReLU: two linear layers collapse into one
+# hint: forward needs the ReLU between the layers: self.fc2(torch.relu(self.fc1(x))). Without it two linear layers collapse into one.
 """Reference solution: simple_net."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: grad_means, grad_means_skips_missing_gradients
 # bug: returns tensors, not Python floats
+# hint: Each mean should be a Python float: p.grad.mean().item().
 """Reference solution: simple_net."""
 import torch
 from torch import nn

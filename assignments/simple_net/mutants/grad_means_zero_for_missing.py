@@ -1,5 +1,6 @@
 # fails: grad_means_skips_missing_gradients
 # bug: reports 0.0 for parameters without a gradient
+# hint: Leave out parameters whose .grad is None; don't report 0.0 for them.
 """Reference solution: simple_net."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: describe_other_tensors
 # bug: answers only the lesson example
+# hint: Read everything from t itself (t.shape, t.dtype, t.device, t.requires_grad): other tensors differ.
 """Reference solution: tensor_creation."""
 import numpy as np
 import torch

@@ -1,5 +1,6 @@
 # fails: describe, describe_other_tensors
 # bug: dtype and device as strings
+# hint: Return the torch.dtype and torch.device themselves (t.dtype, t.device), not strings.
 """Reference solution: tensor_creation."""
 import numpy as np
 import torch

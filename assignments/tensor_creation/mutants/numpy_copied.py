@@ -1,5 +1,6 @@
 # fails: from_numpy_shares_memory, numpy_round_trips
 # bug: torch.tensor(a) copies instead of sharing
+# hint: torch.from_numpy(a) shares memory with the array; torch.tensor(a) makes a copy that never sees later writes.
 """Reference solution: tensor_creation."""
 import numpy as np
 import torch

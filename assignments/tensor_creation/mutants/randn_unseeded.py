@@ -1,5 +1,6 @@
 # fails: randn_is_reproducible, creation_on_new_inputs
 # bug: the seed is ignored
+# hint: Use the seed: torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed)).
 """Reference solution: tensor_creation."""
 import numpy as np
 import torch

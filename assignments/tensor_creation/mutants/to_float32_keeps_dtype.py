@@ -1,5 +1,6 @@
 # fails: to_float32, numpy_round_trips
 # bug: torch.from_numpy keeps NumPy's dtype
+# hint: torch.from_numpy keeps NumPy's dtype: convert with .float() or .to(torch.float32).
 """Reference solution: tensor_creation."""
 import numpy as np
 import torch

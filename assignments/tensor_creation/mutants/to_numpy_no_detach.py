@@ -1,5 +1,6 @@
 # fails: to_numpy, numpy_round_trips
 # bug: t.numpy() raises on a tensor that requires grad
+# hint: t.numpy() refuses tensors that require grad: use t.detach().numpy().
 """Reference solution: tensor_creation."""
 import numpy as np
 import torch

@@ -1,5 +1,6 @@
 # fails: zeros_and_ones, creation_on_new_inputs
 # bug: rows and cols swapped
+# hint: The shape is (rows, cols): rows first.
 """Reference solution: tensor_creation."""
 import numpy as np
 import torch

@@ -1,5 +1,6 @@
 # fails: train_defaults
 # bug: the default is 10 epochs
+# hint: The default is 100 epochs: def train(model, inputs, targets, epochs=100, lr=0.01).
 """Reference solution: training_loop."""
 import torch
 from torch import nn

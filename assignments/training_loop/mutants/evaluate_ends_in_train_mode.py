@@ -1,5 +1,6 @@
 # fails: evaluate_leaves_model_alone
 # bug: ends with model.train(): right only for a model that arrived in train mode
+# hint: Restore the mode the model came in (was_training = model.training ... model.train(was_training)), not always train mode.
 """Reference solution: training_loop."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: evaluate_value, evaluate_modes
 # bug: leaves the model in eval mode
+# hint: Restore the mode the model came in: was_training = model.training first, model.train(was_training) at the end.
 """Reference solution: training_loop."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: evaluate_value, evaluate_leaves_model_alone
 # bug: returns a tensor
+# hint: Return a Python float: loss.item().
 """Reference solution: training_loop."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: evaluate_modes
 # bug: forgets model.eval()
+# hint: Call model.eval() before the forward pass: in train mode dropout is still on.
 """Reference solution: training_loop."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: evaluate_modes
 # bug: tracks gradients during evaluation
+# hint: Run the forward pass inside `with torch.no_grad():` so no graph is built.
 """Reference solution: training_loop."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: evaluate_leaves_model_alone
 # bug: clears the gradients
+# hint: Evaluation changes nothing on the model: no zero_grad(), no backward().
 """Reference solution: training_loop."""
 import torch
 from torch import nn

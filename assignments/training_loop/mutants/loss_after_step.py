@@ -1,5 +1,6 @@
 # fails: train_losses, train_ignores_stale_gradients, train_other_model
 # bug: records the loss after the step
+# hint: Record the loss computed before the step (the one you call backward() on), not a new one after it.
 """Reference solution: training_loop."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: train_losses, train_ignores_stale_gradients, train_other_model
 # bug: keeps the loss tensors
+# hint: Append loss.item(): a Python float. A loss tensor keeps its whole graph alive.
 """Reference solution: training_loop."""
 import torch
 from torch import nn

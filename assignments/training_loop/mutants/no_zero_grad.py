@@ -1,5 +1,6 @@
 # fails: train_losses, train_updates_model, train_defaults, train_ignores_stale_gradients, train_other_model
 # bug: never zeroes the gradients, so they accumulate
+# hint: Call optimizer.zero_grad() before each loss.backward(): gradients accumulate across steps otherwise.
 """Reference solution: training_loop."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: train_losses, train_updates_model, train_defaults, train_ignores_stale_gradients
 # bug: ignores lr (always 0.1; the check that uses lr=0.1 cannot tell)
+# hint: Use the lr you are given: torch.optim.SGD(model.parameters(), lr=lr).
 """Reference solution: training_loop."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: train_ignores_stale_gradients
 # bug: zeroes after the step, so the first step uses stale gradients
+# hint: Zero the gradients before backward(), not after step(): the model may arrive with stale gradients that then leak into the first step.
 """Reference solution: training_loop."""
 import torch
 from torch import nn

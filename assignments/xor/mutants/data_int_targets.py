@@ -1,5 +1,6 @@
 # fails: xor_data, solve, solve_many_seeds
 # bug: integer targets (BCELoss then fails inside solve too)
+# hint: BCELoss needs float targets: use 0.0 and 1.0 (or dtype=torch.float32).
 """Reference solution: xor."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: solve_many_seeds
 # bug: the lesson's 4-unit net, no restarts: stuck for some seeds
+# hint: The 4-unit network gets stuck for about half of all seeds: use a wider layer, or retrain with another seed until the outputs are right.
 """Reference solution: xor."""
 import torch
 from torch import nn

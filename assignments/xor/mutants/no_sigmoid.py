@@ -1,5 +1,6 @@
 # fails: build_model, build_model_forward
 # bug: forgets the sigmoid
+# hint: End the model with nn.Sigmoid(): BCELoss needs outputs in (0, 1).
 """Reference solution: xor."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: solve, solve_many_seeds
 # bug: returns an untrained model
+# hint: solve must train the model (train(model, X, y)) before returning it.
 """Reference solution: xor."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: train_defaults
 # bug: the default is 100 epochs
+# hint: The default is 1000 epochs: def train(model, X, y, epochs=1000, lr=0.1).
 """Reference solution: xor."""
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 # fails: train, train_defaults
 # bug: uses MSELoss
+# hint: Use nn.BCELoss(): a sigmoid output and 0/1 targets call for binary cross-entropy, not MSELoss.
 """Reference solution: xor."""
 import torch
 from torch import nn

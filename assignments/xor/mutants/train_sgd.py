@@ -1,5 +1,6 @@
 # fails: train, train_defaults
 # bug: uses SGD
+# hint: Use torch.optim.Adam(model.parameters(), lr=lr), not SGD.
 """Reference solution: xor."""
 import torch
 from torch import nn
