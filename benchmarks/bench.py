@@ -17,6 +17,11 @@ spawn: where an engine's per-submission time goes: CPU per sandbox worker (fork 
   supervisor and the worker, namespaces, mounts, cgroups, uid drop) and per probe call.
 dask: the same class graded on a local Dask cluster of 2 worker processes and with
   `-j 2` locally (wall times).
+attack-batch: issue 13's whole-class attacks (the j-cases of the hostile corpus, the
+  notebook budget and size attacks, student folders named like the batch's own files, a
+  dot folder) next to honest students, through `grader grade -j 2`: wall time, every
+  output written, honest grades exact, the largest output file, the grader's peak
+  memory, kernel keys and temp folders left behind.
 """
 from __future__ import annotations
 
@@ -369,6 +374,82 @@ def hostile_batch(args: argparse.Namespace) -> None:
         raise SystemExit(f"scores differ from solo grading: {mismatched}")
 
 
+def _notebook(sources: list[str]) -> bytes:
+    """A format-4 notebook of code cells, written as raw JSON (json.dumps keeps \\udc80 escaped)."""
+    import json
+
+    cells = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
+              "source": src} for i, src in enumerate(sources)]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+def _key_users() -> list[str]:
+    try:
+        return Path("/proc/key-users").read_text().splitlines()
+    except OSError:
+        return []
+
+
+def attack_batch(args: argparse.Namespace) -> None:
+    from test_hostile import CASES, source
+
+    aid = "tensor_creation"
+    reference = (ROOT / "reference" / f"{aid}.py").read_text()
+    sleeper = "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(10**6)\n"
+    notebooks = {
+        "nb_70000_cells_and_a_sleeper": [reference] + [""] * 70_000 + [sleeper],
+        "nb_20_slow_demo_cells": [reference] + ["import time\ntime.sleep(4.5)\n"] * 20,
+        "nb_2_7M_magic_lines": [reference, "%\n" * 2_700_000],
+        "nb_lone_surrogate_magic": [reference + "\nNOTE = '\udc80'\n", "%time \udc80"],
+    }
+    honest = {"alice": (reference, 10.0),
+              "bob": ((ROOT / "assignments" / aid / "mutants" / "from_data_int64.py").read_text(), 8.0),
+              "carol": ((ROOT / "student_template" / f"{aid}.py").read_text(), 0.0)}
+    collide = ("grades.csv", "batch.json", "index.html", "INDEX.HTML")
+    with tempfile.TemporaryDirectory() as tmp:
+        subs, out, scratch = Path(tmp) / "subs", Path(tmp) / "out", Path(tmp) / "tmp"
+        scratch.mkdir()
+        for name, (text, _) in honest.items():
+            (subs / name).mkdir(parents=True)
+            (subs / name / f"{aid}.py").write_text(text)
+        for name in collide:
+            (subs / name).mkdir(parents=True)
+            (subs / name / f"{aid}.py").write_text(reference)
+        (subs / ".hidden").mkdir()
+        (subs / ".hidden" / f"{aid}.py").write_text(reference)
+        jcases = [p for p in CASES if p.name.startswith("j")]
+        for path in jcases:
+            (subs / f"x_{path.stem}").mkdir()
+            (subs / f"x_{path.stem}" / f"{aid}.py").write_bytes(source(path)[1])
+        for name, cells in notebooks.items():
+            (subs / name).mkdir()
+            (subs / name / f"{aid}.ipynb").write_bytes(_notebook(cells))
+        keys_before = _key_users()
+        os.environ["TMPDIR"] = str(scratch)
+        seconds, memory = run_grade(subs, out, 2, [aid])
+        with open(out / "grades.csv") as fh:
+            batch = {row["student"]: float(row[aid]) for row in csv.DictReader(fh)}
+        files = [p for p in out.rglob("*") if p.is_file()]
+        largest = max(files, key=lambda p: p.stat().st_size)
+        reports = sum(1 for p in files if p.name == "report.html")
+        wrong = {s: batch.get(s) for s, (_, want) in honest.items() if batch.get(s) != want}
+        wrong.update({s: v for s, v in batch.items() if s.startswith(tuple(c.lower() for c in collide)) and v != 10.0})
+        print(f"{len(batch)} students ({len(jcases)} j-cases, {len(notebooks)} notebook attacks, "
+              f"{len(collide)} colliding names), -j 2: {seconds:.1f} s")
+        print(f"outputs: grades.csv, batch.json, index.html present: "
+              f"{all((out / n).is_file() for n in ('grades.csv', 'batch.json', 'index.html'))}; "
+              f"{reports} student reports for {len(batch)} students")
+        print(f"honest and colliding-name students exact: {not wrong} {wrong or ''}")
+        print(f"largest output file: {largest.relative_to(out)} {largest.stat().st_size / 2**10:.0f} KiB; "
+              f"all outputs {sum(p.stat().st_size for p in files) / 2**20:.1f} MiB")
+        print(f"grader process peak RSS: {memory.peak_root / 2**20:.0f} MiB (target < 1024); "
+              f"whole tree peak PSS {memory.peak_total / 2**20:.0f} MiB")
+        print(f"kernel key users before/after: {len(keys_before)}/{len(_key_users())} "
+              f"(unchanged: {keys_before == _key_users()})")
+        print(f"entries left in the batch's TMPDIR: {sorted(os.listdir(scratch))}")
+        print("scores: " + ", ".join(f"{s}={v:g}" for s, v in sorted(batch.items())))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what")
@@ -389,9 +470,10 @@ def main() -> None:
     p = sub.add_parser("hostile-batch", help="200 submissions, 20 hostile, -j 2")
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--hostile", type=int, default=20)
+    sub.add_parser("attack-batch", help="issue 13's whole-class attacks next to honest students")
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
     {"overhead": overhead, "hostile-batch": hostile_batch, "class": class_benchmark, "spawn": spawn,
-     "dask": dask_vs_local}[args.what](args)
+     "dask": dask_vs_local, "attack-batch": attack_batch}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -136,10 +136,10 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
             click.echo(f"skipped {line}", err=True)
         for line in entries.renamed:
             click.echo(f"renamed {line}", err=True)
-        _make_folder(out)  # now, not after the grading: a bad --out costs nothing
         stubs = c.stubs()
         subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries.students]
         client = _dask_client(scheduler) if scheduler else None  # fails before any work
+        _make_folder(out)  # now, not after the grading: a bad --out costs nothing
         started = time.monotonic()
         total = len(subs) * len(assignments)
         with Grader(c, server, hide=(submissions.resolve(), out.resolve())) as grader:

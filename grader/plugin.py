@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any, Callable
@@ -182,6 +183,18 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else "skipped"
 
 
+def _forget(check_files: list[Path]) -> None:
+    """Drop the check modules this run imported. pytest's importlib mode reuses a module
+    already in sys.modules under the same name (`assignments.<id>.checks_public`), so the
+    next run, in this process, of another course with that assignment id would otherwise
+    run these checks instead of its own."""
+    files = {str(p.resolve()) for p in check_files}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and os.path.realpath(path) in files:
+            del sys.modules[name]
+
+
 def run_suite(check_files: list[Path], plugin: GraderPlugin, rootdir: Path) -> None:
     """Run pytest in-process over the check files with nothing of the project's config."""
     args = [str(p) for p in check_files] + [
@@ -191,8 +204,11 @@ def run_suite(check_files: list[Path], plugin: GraderPlugin, rootdir: Path) -> N
         "-c", os.devnull, "--rootdir", str(rootdir), "-W", "ignore",
     ]
     sink = io.StringIO()
-    with redirect_stdout(sink), redirect_stderr(sink):
-        code = pytest.main(args, plugins=[plugin])
+    try:
+        with redirect_stdout(sink), redirect_stderr(sink):
+            code = pytest.main(args, plugins=[plugin])
+    finally:
+        _forget(check_files)
     if plugin.collect_errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         detail = "; ".join(plugin.collect_errors) or sink.getvalue()[-2000:]
         raise CheckSuiteError(f"the checks could not run: {detail}")

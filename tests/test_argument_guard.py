@@ -80,7 +80,7 @@ def test_in_place_normalize_rows_fails_and_a_correct_one_passes(grader):
     check = next(c for c in result.checks if c.check_id == "normalize_rows")
     assert check.status is Status.FAILED and check.message == \
         "normalize_rows changed its argument x in place (its values)"
-    assert "x /= s" in check.hint
+    assert "in place" in check.hint
     good = grade_source(grader, "gotchas", REFERENCE["gotchas"])
     assert all(c.passed for c in good.checks if c.check_id.startswith("normalize"))
 

@@ -13,7 +13,7 @@ from grader.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, mutant_hint
 from grader.grading import Grader, Target
 from grader.handles import ProbeCall, in_students_words, load_store, save_store
 from grader.submission import SubmissionFile
-from grader.validation import failed_checks, unhinted_checks, validate_assignment
+from grader.validation import expected_failures, failed_checks, unhinted_checks, validate_assignment
 from grader.workers import WorkerFailure
 
 COURSE = load_course(ROOT)
@@ -23,11 +23,12 @@ HINTS = {(a.id, m.stem): mutant_hint(m) for a in COURSE.assignments for m in a.m
 
 @functools.lru_cache(maxsize=None)
 def _mutant_hints(grader: Grader, aid: str) -> dict[str, dict[str, str]]:
-    """Each mutant graded in one batch: the hint shown on each check it fails."""
+    """Each mutant graded in one batch: the hint shown on each check it fails (mutants that
+    only a GPU catches are left out where there is none)."""
     a = grader.course.get(aid)
     targets = [Target(m.stem, SubmissionFile(f"{aid}.py", m.read_bytes())) for m in a.mutants]
     return {t.student: {c.check_id: c.hint for c in r.checks if c.check_id in failed_checks(r)}
-            for t, r in zip(targets, grader.grade(a, targets))}
+            for t, r, m in zip(targets, grader.grade(a, targets), a.mutants) if expected_failures(m, r)}
 
 
 @pytest.mark.parametrize("aid", IDS)

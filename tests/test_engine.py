@@ -237,3 +237,27 @@ def test_the_fork_server_memory_is_collapsed_into_huge_pages_where_the_kernel_ca
                     f"{raw_huge} MiB collapsed)")
     _, huge, _ = huge_page_probe("ours")
     assert huge >= 60, f"use_huge_pages left a 64 MiB mapping with {huge} MiB in huge pages"
+
+
+def test_a_second_course_in_the_same_process_runs_its_own_checks(grader, server, tmp_path):
+    """pytest's importlib mode reuses a module already imported under the same name
+    (assignments.tensor_creation.checks_public): another course's checks must not."""
+    import shutil
+
+    from grader.catalogue import load_course
+    from grader.grading import Grader
+
+    root = Path(__file__).resolve().parent.parent
+    other = tmp_path / "course"
+    shutil.copytree(root / "assignments" / "tensor_creation", other / "assignments" / "tensor_creation")
+    (other / "reference").mkdir()
+    shutil.copy(root / "reference" / "tensor_creation.py", other / "reference")
+    checks = other / "assignments" / "tensor_creation" / "checks_public.py"
+    checks.write_text(checks.read_text() + '\n\n@points(0)\ndef test_only_in_the_other_course(student, expected):\n'
+                      '    """a check only the other course has"""\n')
+    reference = (root / "reference" / "tensor_creation.py").read_text()
+    first = grade_source(grader, "tensor_creation", reference)  # this course's checks, imported first
+    with Grader(load_course(other), server) as g:
+        second = grade_source(g, "tensor_creation", reference)
+    assert "only_in_the_other_course" not in {c.check_id for c in first.checks}
+    assert "only_in_the_other_course" in {c.check_id for c in second.checks}

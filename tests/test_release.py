@@ -112,7 +112,9 @@ def test_ci_end_to_end(released, tmp_path, monkeypatch):
     with_hidden = run("ci", "--hidden", released[1], "--out", tmp_path / "full")
     assert with_hidden.exit_code == 0
     full = json.loads((tmp_path / "full" / "results.json").read_text())
-    assert full["score"] == 70 and any(t["extra_data"]["hidden"] for t in full["tests"])
+    # Full marks for every check that can run here (a GPU check counts only where there is one).
+    assert full["score"] == sum(t["max_score"] for t in full["tests"]) >= 69
+    assert any(t["extra_data"]["hidden"] for t in full["tests"])
 
 
 def test_ci_fail_under(released, tmp_path, monkeypatch):
