@@ -96,7 +96,8 @@ class Grader:
             started = time.monotonic()
             try:
                 result, = run_assignment(self.channel, assignment, [target], recorder,
-                                         self.include_hidden, self.scratch, self.limits, self.hide)
+                                         self.include_hidden, self.scratch, self.limits, self.hide,
+                                         hidden_key=self.course.hidden_key(assignment.id))
             finally:
                 source.close()
             self.cost[assignment.id] = time.monotonic() - started
@@ -110,7 +111,8 @@ class Grader:
     def grade(self, assignment: Assignment, targets: list[Target]) -> list[AssignmentResult]:
         store = self.expected(assignment)
         return run_assignment(self.channel, assignment, targets, ExpectedValues(store),
-                              self.include_hidden, self.scratch, self.limits, self.hide)
+                              self.include_hidden, self.scratch, self.limits, self.hide,
+                              hidden_key=self.course.hidden_key(assignment.id))
 
 
 def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, scratch: Path,
@@ -151,8 +153,9 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
 
 def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list[Target],
                    expected: ExpectedValues, include_hidden: bool, scratch: Path,
-                   limits: dict[str, float], hide: tuple[str, ...] = ()) -> list[AssignmentResult]:
-    """Run the assignment's checks over the targets in one pytest session."""
+                   limits: dict[str, float], hide: tuple[str, ...] = (), *,
+                   hidden_key: bytes) -> list[AssignmentResult]:
+    """Run the assignment's checks over the targets in one pytest session; hidden inputs come from `hidden_key`."""
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
@@ -160,7 +163,7 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
             for i, t in enumerate(targets)]
         files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
                                               and assignment.hidden_checks.is_file() else [])
-        plugin = GraderPlugin(factories, expected, assignment.hidden_checks)
+        plugin = GraderPlugin(factories, expected, assignment.hidden_checks, hidden_key)
         try:
             # Rooted at the course so each assignment's check modules get their own names.
             run_suite(files, plugin, assignment.folder.parent.parent)

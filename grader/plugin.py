@@ -7,6 +7,7 @@ sees the check's title, verdict and our message, never the check's code.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from contextlib import redirect_stderr, redirect_stdout
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import torch
 
 from grader.checks import CheckFailure
 from grader.handles import ExpectedValues, StudentHandle
@@ -29,10 +31,11 @@ class CheckSuiteError(Exception):
 
 class GraderPlugin:
     def __init__(self, targets: list[tuple[str, Callable[[], StudentHandle]]], expected: ExpectedValues,
-                 hidden_file: Path | None) -> None:
+                 hidden_file: Path | None, hidden_key: bytes) -> None:
         self._targets = targets
         self._expected = expected
         self._hidden_file = hidden_file.resolve() if hidden_file else None
+        self._hidden_key = hidden_key  # Course.hidden_key: the secret never reaches the checks
         self._open: tuple[int, StudentHandle] | None = None
         self.handles: dict[str, StudentHandle] = {}
         self.results: dict[str, list[CheckResult]] = {name: [] for name, _ in targets}
@@ -70,6 +73,16 @@ class GraderPlugin:
     @pytest.fixture
     def expected(self) -> ExpectedValues:
         return self._expected
+
+    @pytest.fixture
+    def hidden_generator(self, request: pytest.FixtureRequest) -> Callable[[int], torch.Generator]:
+        """`hidden_generator(n)`: a fresh torch.Generator for the hidden inputs of stream n,
+        seeded from (course secret, assignment, n); for hidden checks only."""
+        if self._hidden_file is None or Path(str(request.path)).resolve() != self._hidden_file:
+            # Public checks' inputs are shown to students and stored in their release.
+            raise CheckSuiteError(f"{request.node.nodeid}: hidden_generator is for hidden checks only; "
+                                  "public checks keep fixed inputs")
+        return lambda n: hidden_generator(self._hidden_key, n)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
@@ -118,10 +131,18 @@ class GraderPlugin:
             return CheckResult(status=status, score=0.0, message=exc.message, hint=exc.hint, **base)
         if isinstance(exc, LookupError) and "expected value" in str(exc):
             raise CheckSuiteError(str(exc))
+        if isinstance(exc, CheckSuiteError):
+            raise exc
         # Anything else is the check tripping over an answer it did not foresee: say
         # what, but not where in the check (that would show hidden code).
         text = f"{type(exc).__name__}: {exc}" if exc else "the check could not run"
         return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})", **base)
+
+
+def hidden_generator(key: bytes, n: int) -> torch.Generator:
+    """A generator seeded from sha256(key, n): the same stream for the same secret, another otherwise."""
+    digest = hashlib.sha256(key + b"\0" + str(int(n)).encode()).digest()
+    return torch.Generator().manual_seed(int.from_bytes(digest[:8], "big") >> 1)
 
 
 def _without_expected_values(details: dict | None) -> dict | None:
