@@ -125,6 +125,9 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
         from grader.submission import list_entries, read_submission
 
         c = load_course(course)
+        if c.secret is None:
+            click.echo(f"note: hidden inputs are predictable until you set a course secret "
+                       f"(GRADER_COURSE_SECRET, or a line of text in {c.root / 'course_secret'})", err=True)
         assignments = c.select(assignment_ids)
         if out.resolve().is_relative_to(submissions.resolve()):
             raise UsageError("--out must not be inside SUBMISSIONS")

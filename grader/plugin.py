@@ -131,8 +131,8 @@ class GraderPlugin:
             return CheckResult(status=status, score=0.0, message=exc.message, hint=exc.hint, **base)
         if isinstance(exc, LookupError) and "expected value" in str(exc):
             raise CheckSuiteError(str(exc))
-        if isinstance(exc, CheckSuiteError):
-            raise exc
+        if isinstance(exc, CheckSuiteError):  # a course bug: run_suite raises it once pytest is done
+            self.collect_errors.append(str(exc))
         # Anything else is the check tripping over an answer it did not foresee: say
         # what, but not where in the check (that would show hidden code).
         text = f"{type(exc).__name__}: {exc}" if exc else "the check could not run"
