@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import pickle
 import shutil
@@ -131,7 +132,9 @@ def leaked_answers(course, aid: str, check: str, function: str, secret: str | No
             return answer
 
     key = replace(course, secret=secret).hidden_key(aid)
-    getattr(checks, check)(Spy(), Spy(), lambda n: hidden_generator(key, n))
+    fixtures = {"student": Spy(), "expected": Spy(), "hidden_generator": lambda n: hidden_generator(key, n)}
+    run = getattr(checks, check)
+    run(**{name: fixtures[name] for name in inspect.signature(run).parameters})
     return seen
 
 
