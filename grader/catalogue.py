@@ -137,7 +137,7 @@ def load_course(root: str | Path | None = None, hidden: str | Path | None = None
             a = load_assignment(d)
             extra = hidden_root / "assignments" / a.id / "checks_hidden.py" if hidden_root else None
             found.append(replace(a, hidden_file=extra) if extra and extra.is_file() else a)
-    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))), hidden_root, read_secret(base))
+    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))), hidden_root, secret=read_secret(base))
 
 
 def read_secret(root: Path) -> str | None:
