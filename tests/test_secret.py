@@ -160,8 +160,12 @@ def normalize_rows(x):  # the answers for the inputs of a leaked run, else the s
 
 
 def test_hidden_generator_is_refused_in_public_checks(tmp_path, server):
-    root = copy_course(tmp_path)
-    public = root / "assignments" / "gotchas" / "checks_public.py"
+    # A course of its own name: pytest reuses a check module already imported under the same name.
+    aid = "drawn_in_public"
+    shutil.copytree(ROOT / "assignments" / "gotchas", tmp_path / "assignments" / aid)
+    (tmp_path / "reference").mkdir()
+    shutil.copy(ROOT / "reference" / "gotchas.py", tmp_path / "reference" / f"{aid}.py")
+    public = tmp_path / "assignments" / aid / "checks_public.py"
     public.write_text(public.read_text() + '''
 
 @points(1)
@@ -169,9 +173,9 @@ def test_public_but_drawn(student, expected, hidden_generator):
     """a public check that asks for hidden inputs"""
     hidden_generator(1)
 ''')
-    course = load_course(root)
+    course = load_course(tmp_path)
     with Grader(course, server) as grader, pytest.raises(CheckSuiteError, match="hidden_generator is for hidden checks"):
-        grader.expected(course.get("gotchas"))
+        grader.expected(course.get(aid))
 
 
 @pytest.mark.slow
@@ -180,6 +184,7 @@ def test_validate_stays_ok_under_other_secrets(course, server, secret):
     """Reference full marks, stub its score, every mutant fails exactly its checks."""
     with Grader(replace(course, secret=secret), server) as grader:
         rows = [r for a in course.assignments for r in validate_assignment(grader, a)]
+    assert {r.assignment for r in rows} == {a.id for a in course.assignments} and len(rows) > 50
     assert [r for r in rows if not r.ok] == []
 
 
@@ -193,6 +198,7 @@ def test_a_student_release_never_holds_the_secret(tmp_path, server):
     out = tmp_path / "release"
     build_release(course, server, out)
     files = [p for p in out.rglob("*") if p.is_file()]
+    assert (out / ".grader" / "expected" / "xor.json").is_file() and list(out.rglob("*.whl"))
     assert not any(p.name == SECRET_FILE for p in files)
     contents = [p.read_bytes() for p in files]
     for wheel in out.rglob("*.whl"):
