@@ -174,8 +174,9 @@ def test_public_but_drawn(student, expected, hidden_generator):
     hidden_generator(1)
 ''')
     course = load_course(tmp_path)
-    with Grader(course, server) as grader, pytest.raises(CheckSuiteError, match="hidden_generator is for hidden checks"):
-        grader.expected(course.get(aid))
+    with Grader(course, server) as grader:
+        with pytest.raises(CheckSuiteError, match="hidden_generator is for hidden checks"):
+            grader.expected(course.get(aid))
 
 
 @pytest.mark.slow
