@@ -155,7 +155,7 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
                    expected: ExpectedValues, include_hidden: bool, scratch: Path,
                    limits: dict[str, float], hide: tuple[str, ...] = (), *,
                    hidden_key: bytes) -> list[AssignmentResult]:
-    """Run the assignment's checks over the targets in one pytest session; hidden inputs come from `hidden_key`."""
+    """Run the assignment's checks over the targets in one pytest session (hidden inputs from `hidden_key`)."""
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
