@@ -254,7 +254,8 @@ def class_benchmark(args: argparse.Namespace) -> None:
             stores = {aid: grader.expected(course.get(aid)) for aid in ids}
         direct_started = time.process_time()
         for aid in ids:
-            run_direct(course.get(aid), [chosen[(s.name, aid)] for s in sorted(subs.iterdir())], stores[aid])
+            run_direct(course.get(aid), [chosen[(s.name, aid)] for s in sorted(subs.iterdir())], stores[aid],
+                       course.hidden_key(aid))
         direct_cpu = time.process_time() - direct_started
 
         sample = sorted(subs.iterdir())[:args.naive_sample or n]

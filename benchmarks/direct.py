@@ -57,9 +57,10 @@ class DirectHandle(_ProbeCalls):
         return ""
 
 
-def run_direct(assignment: Assignment, files: list[Path], store: dict[str, bytes], include_hidden: bool = True) -> None:
+def run_direct(assignment: Assignment, files: list[Path], store: dict[str, bytes], hidden_key: bytes,
+               include_hidden: bool = True) -> None:
     torch.set_num_threads(1)
     factories = [(f"d{i}", lambda p=p: DirectHandle(p, assignment)) for i, p in enumerate(files)]
     check_files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
-    run_suite(check_files, GraderPlugin(factories, ExpectedValues(store), assignment.hidden_checks),
+    run_suite(check_files, GraderPlugin(factories, ExpectedValues(store), assignment.hidden_checks, hidden_key),
               assignment.folder.parent.parent)

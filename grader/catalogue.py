@@ -1,6 +1,7 @@
-"""Find the course: its assignments (metadata from assignment.toml) and reference."""
+"""Find the course: its assignments (metadata from assignment.toml), reference and secret."""
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from dataclasses import dataclass, field, fields, replace
@@ -64,10 +65,24 @@ class Assignment:
         return sorted((self.folder / "mutants").glob("*.py"))
 
 
+SECRET_ENV = "GRADER_COURSE_SECRET"
+SECRET_FILE = "course_secret"  # at the course root; never released to students
+# Hidden inputs when no secret is set: anyone with this grader can reproduce them.
+DEFAULT_SECRET = "grader-default-secret"
+
+
 @dataclass(frozen=True)
 class Course:
     root: Path
     assignments: tuple[Assignment, ...]
+    # Seeds the hidden checks' inputs (None: DEFAULT_SECRET). A field, not read lazily,
+    # so that it travels with the pickled Course to pool processes and Dask workers.
+    secret: str | None = field(default=None, repr=False)
+
+    def hidden_key(self, assignment_id: str) -> bytes:
+        """The key an assignment's hidden inputs are drawn from: (secret, assignment id) hashed."""
+        secret = self.secret if self.secret is not None else DEFAULT_SECRET
+        return hashlib.sha256(f"{secret}\0{assignment_id}".encode()).digest()
 
     @property
     def reference_dir(self) -> Path:
@@ -144,7 +159,27 @@ def load_bundle(path: str | Path) -> Course:
 
 def _read_course(base: Path) -> Course:
     found = [load_assignment(d) for d in sorted((base / "assignments").iterdir()) if (d / "assignment.toml").is_file()]
-    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))))
+    return Course(base, tuple(sorted(found, key=lambda a: (a.order, a.id))), secret=read_secret(base))
+
+
+def read_secret(root: Path) -> str | None:
+    """The course secret: $GRADER_COURSE_SECRET, then ROOT/course_secret, else None (the default)."""
+    from_env = os.environ.get(SECRET_ENV)
+    if from_env is not None:
+        if not from_env.strip():
+            raise UsageError(f"{SECRET_ENV} is set but empty: set it to the course secret, or unset it")
+        return from_env.strip()
+    path = root / SECRET_FILE
+    if not path.exists():
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: the course secret must be a UTF-8 text file ({exc})") from None
+    if not text or "\0" in text:
+        raise UsageError(f"{path}: the course secret must be non-empty text, e.g. write one with "
+                         f"python -c 'import secrets; print(secrets.token_hex(16))' > {path}")
+    return text
 
 
 def load_assignment(folder: Path) -> Assignment:

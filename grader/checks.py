@@ -5,6 +5,24 @@ helpers never call a method of a student object. Messages name what differs
 (type, shape, dtype, device, how far off). Inside a hidden check (the plugin runs
 those within `hidden_check()`) they leave out everything the reference computed on
 the hidden input: expected values, shapes and previews, and how far off the answer is.
+
+Inputs. Public checks use fixed inputs (students see them). Hidden checks draw
+theirs from the `hidden_generator` fixture, so that answers learned from a leak, a
+published copy or last term's run do not fit this term's inputs (THREATS 30)::
+
+    @points(1)
+    def test_mse_other_shapes(student, expected, hidden_generator):
+        gen = hidden_generator(32)         # a fresh torch.Generator for stream 32
+        preds, targets = torch.randn(9, 1, generator=gen), torch.randn(9, generator=gen)
+        expect_close(student.mse(preds, targets), expected.mse(preds, targets), "mse")
+
+`hidden_generator(n)` is seeded from a hash of (course secret, assignment id, n):
+the same inputs for every student and the reference in a batch, other inputs under
+another secret. Call it once per input set (a generator is consumed as it draws),
+keep deliberate edge cases (0, a boundary) as literals, draw everything else, and
+draw several values where catching a bug depends on luck. The secret is
+$GRADER_COURSE_SECRET or the file `course_secret` at the course root (see the
+README); without one, inputs come from a built-in default anyone can reproduce.
 """
 from __future__ import annotations
 
@@ -266,8 +284,10 @@ def expect_floats(got: Any, want: list[float], what: str, hint: str = "") -> lis
     return got
 
 
-def seeded_tensors(shapes: dict[str, tuple[int, ...]], seed: int, scale: float = 1.0) -> dict[str, torch.Tensor]:
+def seeded_tensors(shapes: dict[str, tuple[int, ...]], seed: int | torch.Generator,
+                   scale: float = 1.0) -> dict[str, torch.Tensor]:
     """Standard-normal tensors (e.g. a state_dict) from a private generator: the same
-    inputs for every student and for the reference, whatever else ran before."""
-    gen = torch.Generator().manual_seed(seed)
+    inputs for every student and for the reference, whatever else ran before.
+    `seed` is a number (public checks) or a fresh `hidden_generator(n)` (hidden checks)."""
+    gen = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
     return {name: scale * torch.randn(shape, generator=gen) for name, shape in shapes.items()}

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from grader.catalogue import Course, load_bundle, load_course
+from grader.catalogue import SECRET_ENV, SECRET_FILE, Course, load_bundle, load_course
 from grader.errors import UsageError
 
 course_option = click.option("--course", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -127,6 +127,9 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
         from grader.submission import list_entries, read_submission
 
         c = load_course(course)
+        if c.secret is None:
+            click.echo(f"note: hidden inputs are predictable until you set a course secret "
+                       f"({SECRET_ENV}, or a line of text in {c.root / SECRET_FILE})", err=True)
         assignments = c.select(assignment_ids)
         if out.resolve().is_relative_to(submissions.resolve()):
             raise UsageError("--out must not be inside SUBMISSIONS")

@@ -101,7 +101,8 @@ class Grader:
             started = time.monotonic()
             try:
                 result, = run_assignment(self.channel, assignment, [target], recorder,
-                                         self.include_hidden, self.scratch, self.limits, self.hide)
+                                         self.include_hidden, self.scratch, self.limits, self.hide,
+                                         hidden_key=self.course.hidden_key(assignment.id))
             finally:
                 source.close()
             self.cost[assignment.id] = time.monotonic() - started
@@ -125,7 +126,8 @@ class Grader:
         recorded: dict[str, dict[str, list[ProbeCall]]] = {}
         if targets:  # each mutant runs only the checks it names: its hint is for those
             run_assignment(self.channel, assignment, targets, ExpectedValues(store), self.include_hidden,
-                           self.scratch, self.limits, self.hide, recorded=recorded, only=fails)
+                           self.scratch, self.limits, self.hide, hidden_key=self.course.hidden_key(assignment.id),
+                           recorded=recorded, only=fails)
         entries: dict[str, bytes] = {}
         for stem, checks in recorded.items():
             entries.update(store_entries(stem, hints[stem], checks))
@@ -140,7 +142,8 @@ class Grader:
     def grade(self, assignment: Assignment, targets: list[Target]) -> list[AssignmentResult]:
         store = self.expected(assignment)
         return run_assignment(self.channel, assignment, targets, ExpectedValues(expected_only(store)),
-                              self.include_hidden, self.scratch, self.limits, self.hide, known=self.known(assignment))
+                              self.include_hidden, self.scratch, self.limits, self.hide, known=self.known(assignment),
+                              hidden_key=self.course.hidden_key(assignment.id))
 
 
 def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, scratch: Path,
@@ -179,13 +182,13 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
 
 def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list[Target],
                    expected: ExpectedValues, include_hidden: bool, scratch: Path,
-                   limits: dict[str, float], hide: tuple[str, ...] = (),
+                   limits: dict[str, float], hide: tuple[str, ...] = (), *, hidden_key: bytes,
                    known: dict[str, list[KnownMistake]] | None = None,
                    recorded: dict[str, dict[str, list[ProbeCall]]] | None = None,
                    only: dict[str, set[str]] | None = None) -> list[AssignmentResult]:
-    """Run the assignment's checks over the targets in one pytest session; `known` mistakes
-    diagnose failures, `recorded`, when given, receives each target's failed checks' calls,
-    and `only`, when given, limits each target to the checks it names."""
+    """Run the assignment's checks over the targets in one pytest session: hidden inputs from
+    `hidden_key`; `known` mistakes diagnose failures; `recorded`, when given, receives each
+    target's failed checks' calls; `only`, when given, limits each target to the checks it names."""
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
@@ -193,7 +196,7 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
             for i, t in enumerate(targets)]
         files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
                                               and assignment.hidden_checks.is_file() else [])
-        plugin = GraderPlugin(factories, expected, assignment.hidden_checks, known, recorded, only)
+        plugin = GraderPlugin(factories, expected, assignment.hidden_checks, hidden_key, known, recorded, only)
         try:
             # Rooted at the course so each assignment's check modules get their own names.
             run_suite(files, plugin, assignment.folder.parent.parent)

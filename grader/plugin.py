@@ -7,6 +7,7 @@ sees the check's title, verdict and our message, never the check's code.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import torch
 
 from grader.checks import CheckFailure, hidden_check, without_expected_values
 from grader.diagnosis import KnownMistake, diagnose
@@ -32,7 +34,8 @@ class CheckSuiteError(Exception):
 
 class GraderPlugin:
     def __init__(self, targets: list[tuple[str, Callable[[], StudentHandle]]], expected: ExpectedValues,
-                 hidden_file: Path | None, known: dict[str, list[KnownMistake]] | None = None,
+                 hidden_file: Path | None, hidden_key: bytes,
+                 known: dict[str, list[KnownMistake]] | None = None,
                  recorded: dict[str, dict[str, list[ProbeCall]]] | None = None,
                  only: dict[str, set[str]] | None = None) -> None:
         self._targets = targets
@@ -42,6 +45,7 @@ class GraderPlugin:
         self._recorded = recorded
         self._only = only  # when given: the only checks each target runs (a mutant, its named checks)
         self._hidden_file = hidden_file.resolve() if hidden_file else None
+        self._hidden_key = hidden_key  # Course.hidden_key: the secret never reaches the checks
         self._open: tuple[int, StudentHandle] | None = None
         self.handles: dict[str, StudentHandle] = {}
         self.results: dict[str, list[CheckResult]] = {name: [] for name, _ in targets}
@@ -92,6 +96,15 @@ class GraderPlugin:
 
     def _is_hidden(self, item: pytest.Item) -> bool:
         return self._hidden_file is not None and Path(str(item.path)).resolve() == self._hidden_file
+    @pytest.fixture
+    def hidden_generator(self, request: pytest.FixtureRequest) -> Callable[[int], torch.Generator]:
+        """`hidden_generator(n)`: a fresh torch.Generator for the hidden inputs of stream n,
+        seeded from (course secret, assignment, n); for hidden checks only."""
+        if self._hidden_file is None or Path(str(request.path)).resolve() != self._hidden_file:
+            # Public checks' inputs are shown to students and stored in their release.
+            raise CheckSuiteError(f"{request.node.nodeid}: hidden_generator is for hidden checks only; "
+                                  "public checks keep fixed inputs")
+        return lambda n: hidden_generator(self._hidden_key, n)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport:
@@ -137,6 +150,8 @@ class GraderPlugin:
                                **{**base, "max_score": 0.0})
         if isinstance(exc, LookupError) and "expected value" in str(exc):
             raise CheckSuiteError(str(exc))
+        if isinstance(exc, CheckSuiteError):  # a course bug: run_suite raises it once pytest is done
+            self.collect_errors.append(str(exc))
         # A known mistake that gives these very answers names the cause; else the check's own hint.
         own = exc.hint if isinstance(exc, (CheckFailure, WorkerFailure)) else ""
         hint = (self._diagnosis(item, base["check_id"]) if call.when == "call" else "") or own
@@ -171,6 +186,12 @@ class GraderPlugin:
 
 def _check_id(item: pytest.Item) -> str:
     return getattr(item, "originalname", item.name).removeprefix("test_")
+
+
+def hidden_generator(key: bytes, n: int) -> torch.Generator:
+    """A generator seeded from sha256(key, n): the same stream for the same secret, another otherwise."""
+    digest = hashlib.sha256(key + b"\0" + str(int(n)).encode()).digest()
+    return torch.Generator().manual_seed(int.from_bytes(digest[:8], "big") >> 1)
 
 
 def _title(func: Any, name: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, Course
+from grader.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, SECRET_FILE, Course
 from grader.errors import UsageError
 from grader.files import write_atomic
 from grader.forkserver import ForkServer
@@ -68,7 +68,6 @@ not the examples.
 """
 
 
-COURSE_SECRET = "course_secret"  # at a course's root: what its hidden inputs are drawn from
 ASSIGNMENT_FILES = ("assignment.toml", "probes.py", "checks_public.py")
 
 
@@ -137,9 +136,8 @@ def _write_bundle_course(course: Course, put: Callable[[str, bytes], None]) -> N
             stub = course.template_dir / f"{a.id}{suffix}"
             if stub.is_file():
                 put(f"student_template/{stub.name}", stub.read_bytes())
-    secret = course.root / COURSE_SECRET
-    if secret.is_file():
-        put(COURSE_SECRET, secret.read_bytes())
+    if course.secret is not None:  # as resolved ($GRADER_COURSE_SECRET or the file): the values were drawn with it
+        put(SECRET_FILE, (course.secret + "\n").encode())
     # Last: a bundle whose writing stopped half-way has no marker, and is refused.
     put(BUNDLE_MARKER, f"# An instructor bundle: grade with `grader ci --hidden THIS_FOLDER`. Never give it to students.\n"
                        f"format = {BUNDLE_FORMAT}\ngrader = \"{__version__}\"\n".encode())

@@ -163,7 +163,8 @@ def test_no_hidden_check_shows_the_references_answers(grader, aid):
     sources = {f"mutant {m.stem}": m.read_text() for m in a.mutants} | null_students(stub) | {"stub": stub}
     targets = [Target(name, SubmissionFile(f"{aid}.py", text.encode())) for name, text in sources.items()]
     recorder = Recorder(grader.expected(a))
-    results = run_assignment(grader.channel, a, targets, recorder, True, grader.scratch, grader.limits, grader.hide)
+    results = run_assignment(grader.channel, a, targets, recorder, True, grader.scratch, grader.limits, grader.hide,
+                             hidden_key=grader.course.hidden_key(a.id))
 
     # Answers the public checks show anyway are no secret.
     secret = recorder.keys[True] - recorder.keys[False]

@@ -4,8 +4,7 @@ import torch
 from grader.checks import CheckFailure, expect_close, expect_float, expect_floats, points, seeded_tensors
 
 
-def data(seed, n, outputs):
-    gen = torch.Generator().manual_seed(seed)
+def data(gen, n, outputs):
     x = torch.randn(n, 3, generator=gen)
     return x, torch.randn(n, outputs, generator=gen)
 
@@ -15,8 +14,8 @@ SHAPES = {"linear": {"weight": (1, 3), "bias": (1,)},
           "dropout": {"0.weight": (6, 3), "0.bias": (6,), "3.weight": (1, 6), "3.bias": (1,)}}
 
 
-def init(arch, seed):
-    return seeded_tensors(SHAPES[arch], seed, scale=0.5)
+def init(arch, gen):
+    return seeded_tensors(SHAPES[arch], gen, scale=0.5)
 
 
 def check_run(got, want, what):
@@ -26,29 +25,33 @@ def check_run(got, want, what):
 
 
 @points(1)
-def test_train_ignores_stale_gradients(student, expected):
+def test_train_ignores_stale_gradients(student, expected, hidden_generator):
     """old gradients on the model do not leak into any step"""
-    x, y = data(21, 12, 1)
-    args = ("linear", init("linear", 22), x, y, True)
+    gen = hidden_generator(21)
+    x, y = data(gen, 12, 1)
+    args = ("linear", init("linear", gen), x, y, True)
     check_run(student.train_run(*args, epochs=7, lr=0.03), expected.train_run(*args, epochs=7, lr=0.03),
               "train on a model with stale gradients")
 
 
 @points(1)
-def test_train_other_model(student, expected):
+def test_train_other_model(student, expected, hidden_generator):
     """train works for a deeper model with two outputs"""
-    x, y = data(23, 20, 2)
-    args = ("mlp", init("mlp", 24), x, y)
+    gen = hidden_generator(23)
+    x, y = data(gen, 20, 2)
+    args = ("mlp", init("mlp", gen), x, y)
     check_run(student.train_run(*args, epochs=15, lr=0.1), expected.train_run(*args, epochs=15, lr=0.1),
               "train on a hidden model")
 
 
 @points(1)
-def test_evaluate_leaves_model_alone(student, expected):
+def test_evaluate_leaves_model_alone(student, expected, hidden_generator):
     """evaluate keeps eval mode, weights and gradients as they were"""
-    x, y = data(25, 10, 1)
-    got = student.evaluate_spy("dropout", init("dropout", 26), x, y, False, True)
-    want = expected.evaluate_spy("dropout", init("dropout", 26), x, y, False, True)
+    gen = hidden_generator(25)
+    x, y = data(gen, 10, 1)
+    state = init("dropout", gen)
+    got = student.evaluate_spy("dropout", state, x, y, False, True)
+    want = expected.evaluate_spy("dropout", state, x, y, False, True)
     if got["training_after"]:
         raise CheckFailure("the model arrived in eval mode and was left in train mode")
     if not got["same_state"]:
