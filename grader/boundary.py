@@ -37,6 +37,12 @@ def clean(text: str) -> str:
     return _UNSAFE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def one_line(text: str, limit: int = 120) -> str:
+    """A name from a submission (a file, folder or zip member) made safe to print on one line
+    of a terminal or CI log: cleaned, capped, and no line break a workflow command could follow."""
+    return clip(text, limit).replace("\n", "\ufffd").replace("\t", " ")
+
+
 def clip(text: Any, limit: int) -> str:
     """Clean `text` and keep its first `limit` characters, saying how many were cut.
 

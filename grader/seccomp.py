@@ -48,11 +48,16 @@ DENIED = (
     "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd",
     "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
     "swapon", "swapoff", "acct", "syslog",
+    # 20, 21: taking another process's descriptor, or advising on its memory.
+    "pidfd_getfd", "process_madvise",
 )
+# 28, 38, 64: the only socket families a worker may make: AF_UNIX, AF_INET, AF_INET6 (no
+# route out of its network namespace) and AF_NETLINK (libc asks it about interfaces).
+# Every other family is refused: vsock reaches the host and other guests outside the
+# network namespace (40), and packet, crypto, TIPC, RDS, ... are kernel attack surface.
+SOCKET_FAMILIES = (1, 2, 10, 16)
 # Refused only for some values of one argument: call -> (argument, refused values).
 ARGUMENT_RULES = {
-    # 28, 38, 64: vsock reaches the host and other guests outside the network namespace.
-    "socket": (0, (40,)), "socketpair": (0, (40,)),  # AF_VSOCK
     # 29, 64: fscrypt keys belong to a whole filesystem, not to the worker: adding one, or
     # asking after another's, is a keyring channel by ioctl (add, remove, remove all, status).
     "ioctl": (1, (0xC0506617, 0xC0406618, 0xC0406619, 0xC080661A)),
@@ -63,7 +68,7 @@ X32_SYSCALL_BIT = 0x40000000  # x86_64's x32 calls: the same calls under other n
 
 _COMMON = {"move_mount": 429, "open_tree": 428, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
            "mount_setattr": 442, "open_tree_attr": 467, "io_uring_setup": 425, "io_uring_enter": 426,
-           "io_uring_register": 427, "clone3": 435}
+           "io_uring_register": 427, "clone3": 435, "pidfd_getfd": 438, "process_madvise": 440}
 
 
 class Arch(NamedTuple):
@@ -109,8 +114,12 @@ def program(arch: Arch) -> list[tuple]:
     code += [(_JEQ, n[name], deny, None) for name in DENIED]
     code += [(_JEQ, n["clone3"], "enosys", None), (_JEQ, n["clone"], "clone", None)]
     code += [(_JEQ, n[name], name, None) for name in ARGUMENT_RULES]
+    code += [(_JEQ, n["socket"], "socket", None), (_JEQ, n["socketpair"], "socket", None)]
     code += [(_RET, ALLOW), ("label", "clone"), (_LD_ABS, _arg(0)), (_JSET, CLONE_NEW_FLAGS, deny, None),
              (_RET, ALLOW)]
+    code += [("label", "socket"), (_LD_ABS, _arg(0))]
+    code += [(_JEQ, family, "allow", None) for family in SOCKET_FAMILIES] + [(_RET, ERRNO | errno.EPERM)]
+    code += [("label", "allow"), (_RET, ALLOW)]
     for name, (arg, refused) in ARGUMENT_RULES.items():
         code += [("label", name), (_LD_ABS, _arg(arg))]
         code += [(_JEQ, value, deny, None) for value in refused] + [(_RET, ALLOW)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, NamedTuple
 
+from grader.boundary import one_line
 from grader.errors import UsageError
 
 MAX_FILE_BYTES = 8 * 2**20
@@ -67,12 +68,12 @@ def list_entries(root: Path, reserved: Iterable[str] = ()) -> Entries:
     for path in sorted(root.iterdir()):
         reason = _not_a_student(path)
         if reason:
-            skipped.append(f"{path.name}: {reason}")
+            skipped.append(f"{one_line(path.name)}: {reason}")
             continue
         wanted = safe_name(path.name if path.is_dir() else path.stem)
         sid, why = _unique_id(wanted, reserved_ids, taken)
         if why:
-            renamed.append(f"{path.name} graded as {sid}: {why}")
+            renamed.append(f"{one_line(path.name)} graded as {sid}: {why}")
         taken.add(sid.lower())
         entries[sid] = path
     if not entries:
@@ -115,15 +116,16 @@ Stubs = dict[str, dict[str, bytes]]  # assignment id -> {".py": bytes, ".ipynb":
 def read_submission(student: str, path: Path, assignment_ids: list[str], stubs: Stubs | None = None) -> Submission:
     """Read a student's files. With both ID.py and ID.ipynb, the .py is graded, unless it
     is still the shipped stub and the notebook is not (the report says which)."""
-    if path.is_dir():
-        return _read(student, _FolderSource(path), assignment_ids, stubs or {})
     try:
+        if path.is_dir():
+            return _read(student, _FolderSource(path), assignment_ids, stubs or {})
         with zipfile.ZipFile(path) as archive:
-            return _read(student, _ZipSource(archive, path.name), assignment_ids, stubs or {})
+            return _read(student, _ZipSource(archive, one_line(path.name)), assignment_ids, stubs or {})
     except _Refused as exc:
         return Submission(student, problem=str(exc))
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
-        return Submission(student, problem=f"{path.name} is not a readable zip archive")
+    except Exception:  # noqa: BLE001 - any broken archive or folder (bad names, bad data: zlib, Unicode) is one student's problem
+        what = "folder" if path.is_dir() else "zip archive"
+        return Submission(student, problem=f"{one_line(path.name)} is not a readable {what}")
 
 
 class _Refused(Exception):
@@ -143,11 +145,11 @@ class _FolderSource:
         except OSError:
             return None
         if stat.S_ISLNK(info.st_mode):
-            raise _Refused(f"{rel} is a symbolic link: only regular files are accepted")
+            raise _Refused(f"{one_line(rel)} is a symbolic link: only regular files are accepted")
         if not stat.S_ISREG(info.st_mode):
-            raise _Refused(f"{rel} is not a regular file")
+            raise _Refused(f"{one_line(rel)} is not a regular file")
         if info.st_size > MAX_FILE_BYTES:
-            raise _Refused(f"{rel} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            raise _Refused(f"{one_line(rel)} is larger than {MAX_FILE_BYTES // 2**20} MiB")
         return path.read_bytes()
 
 
@@ -164,9 +166,9 @@ class _ZipSource:
             name = m.filename.replace("\\", "/")
             parts = PurePosixPath(name).parts
             if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-                raise _Refused(f"{label}: member {m.filename!r} points outside the archive")
+                raise _Refused(f"{label}: member {one_line(m.filename)!r} points outside the archive")
             if stat.S_ISLNK(m.external_attr >> 16):
-                raise _Refused(f"{label}: member {m.filename!r} is a symbolic link")
+                raise _Refused(f"{label}: member {one_line(m.filename)!r} is a symbolic link")
             if not m.is_dir():
                 self.members["/".join(parts)] = m
         tops = {PurePosixPath(n).parts[0] for n in self.members if len(PurePosixPath(n).parts) > 1}
@@ -179,7 +181,7 @@ class _ZipSource:
         with self.archive.open(info) as fh:
             data = fh.read(MAX_FILE_BYTES + 1)  # trust no header: count what inflates
         if len(data) > MAX_FILE_BYTES:
-            raise _Refused(f"{rel} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            raise _Refused(f"{one_line(rel)} is larger than {MAX_FILE_BYTES // 2**20} MiB")
         return data
 
 

@@ -28,6 +28,9 @@ MAX_DEPTH = 32
 # (THREATS 63). Values travel as blobs; the header holds structure and short text.
 MAX_HEADER_BYTES = 4 * 2**20
 MAX_CONTAINERS = 50_000
+# Blobs (tensor and array bytes) per message, each used by one value only: a header that
+# pointed many tensors at one blob would make the grader copy it once per pointer.
+MAX_BLOBS = 10_000
 
 _DTYPES = {str(d).removeprefix("torch."): d for d in (
     torch.float16, torch.bfloat16, torch.float32, torch.float64,
@@ -162,18 +165,29 @@ def decode(data: bytes | bytearray) -> Any:
             raise TransportError("truncated message")
         header_json, offsets_json = head.split(b"\n", 1)
         sizes = _loads(offsets_json)
+        if type(sizes) is not list or len(sizes) > MAX_BLOBS:
+            raise AnswerTooLarge(f"it holds too many tensors or arrays (at most {MAX_BLOBS})")
         starts, pos = [], 0
         for s in sizes:
             starts.append((pos, pos + int(s)))
             pos += int(s)
         if pos != blen:
             raise TransportError("inconsistent blob sizes")
-        blobs = [bytes(body[a:b]) for a, b in starts]
+        blobs: list[bytes | None] = [bytes(body[a:b]) for a, b in starts]
         return _decode(_loads(header_json), blobs, 0)
     except TransportError:
         raise
     except Exception as exc:  # noqa: BLE001 - any malformed input is one error kind
         raise TransportError(f"malformed message ({type(exc).__name__})") from None
+
+
+def _take(blobs: list[bytes | None], index: Any) -> bytes:
+    """A blob, once: a second value pointing at it is a malformed message."""
+    raw = blobs[int(index)]
+    if raw is None:
+        raise TransportError("a blob is used by two values")
+    blobs[int(index)] = None
+    return raw
 
 
 def _check_containers(head: bytes) -> None:
@@ -185,7 +199,7 @@ def _check_containers(head: bytes) -> None:
                              f"the limit is {MAX_CONTAINERS}")
 
 
-def _decode(v: Any, blobs: list[bytes], depth: int) -> Any:
+def _decode(v: Any, blobs: list[bytes | None], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise TransportError("message nested too deeply")
     if v is None or type(v) in (bool, int, float, str):
@@ -216,10 +230,10 @@ def _decode(v: Any, blobs: list[bytes], depth: int) -> Any:
     if tag == "$tensor":
         return _decode_tensor(body, blobs)
     if tag == "$ndarray":
-        arr = np.frombuffer(blobs[body["blob"]], dtype=_np_dtype(body["dtype"]))
+        arr = np.frombuffer(_take(blobs, body["blob"]), dtype=_np_dtype(body["dtype"]))
         return arr.reshape(body["shape"]).copy()
     if tag == "$npscalar":
-        return np.frombuffer(blobs[body["blob"]], dtype=_np_dtype(body["dtype"]))[0]
+        return np.frombuffer(_take(blobs, body["blob"]), dtype=_np_dtype(body["dtype"]))[0]
     raise TransportError(f"unknown tag {tag!r}")
 
 
@@ -238,10 +252,10 @@ def _np_dtype(text: str) -> np.dtype:
     return dt
 
 
-def _decode_tensor(body: dict, blobs: list[bytes]) -> torch.Tensor:
+def _decode_tensor(body: dict, blobs: list[bytes | None]) -> torch.Tensor:
     dtype = _DTYPES[body["dtype"]]
     shape = [int(s) for s in body["shape"]]
-    raw = blobs[body["blob"]]
+    raw = _take(blobs, body["blob"])
     numel = math.prod(shape)
     if numel == 0:
         t = torch.empty(shape, dtype=dtype)

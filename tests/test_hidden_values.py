@@ -66,8 +66,9 @@ def needles(value) -> set[str]:
 
 
 def leaks(text: str, forms: set[str]) -> list[str]:
-    """The forms found in text as whole numbers (0.123 is not found inside 10.1234)."""
-    return sorted(f for f in forms if re.search(r"(?<![\d.])" + re.escape(f) + r"(?!\d)", text))
+    """The forms found in text as whole numbers (0.123 is not found inside 10.1234, nor 32
+    inside float32: a dtype is the contract's, not an answer)."""
+    return sorted(f for f in forms if re.search(r"(?<![\w.])" + re.escape(f) + r"(?!\d)", text))
 
 
 # Where and how many elements differ is allowed (the brief's position information).

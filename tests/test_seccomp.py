@@ -103,12 +103,18 @@ got = {
     "socket(AF_VSOCK)": call(n["socket"], 40, 1, 0),
     "socket(AF_VSOCK) with high bits set": call(n["socket"], (1 << 32) | 40, 1, 0),
     "socketpair(AF_VSOCK)": call(n["socketpair"], 40, 1, 0, pair),
+    "socket(AF_PACKET)": call(n["socket"], 17, 3, 0),  # SOCK_RAW
+    "socket(AF_ALG)": call(n["socket"], 38, 5, 0),  # SOCK_SEQPACKET
+    "pidfd_getfd": call(n["pidfd_getfd"], -1, 0, 0),
+    "process_madvise": call(n["process_madvise"], -1, None, 0, 0, 0),
     "ioctl(FS_IOC_ADD_ENCRYPTION_KEY)": call(n["ioctl"], os.open("/", os.O_RDONLY), 0xC0506617, bytes(80)),
     "ioctl(FS_IOC_GET_ENCRYPTION_KEY_STATUS) with high bits set":
         call(n["ioctl"], os.open("/", os.O_RDONLY), (1 << 32) | 0xC080661A, bytes(128)),
     "x32 getpid": call(0x40000000 | 39) if os.uname().machine == "x86_64" else "EPERM",
     # What a student needs keeps working.
     "socket(AF_INET)": call(n["socket"], 2, 1, 0),
+    "socket(AF_INET6)": call(n["socket"], 10, 1, 0),
+    "socket(AF_NETLINK)": call(n["socket"], 16, 3, 0),  # SOCK_RAW, NETLINK_ROUTE
     "socketpair(AF_UNIX)": call(n["socketpair"], 1, 1, 0, pair),
     "ioctl(FIONREAD) on a socket": call(n["ioctl"], pair[0], 0x541B, ctypes.byref(ctypes.c_int())),
     "plain clone (fork)": clone(0),
@@ -119,9 +125,9 @@ got = {
 print(json.dumps(got))
 """
 REFUSED = [*seccomp.DENIED, "clone with CLONE_NEWUSER", "clone with CLONE_NEWNET", "socket(AF_VSOCK)",
-           "socket(AF_VSOCK) with high bits set", "socketpair(AF_VSOCK)", "ioctl(FS_IOC_ADD_ENCRYPTION_KEY)",
+           "socket(AF_VSOCK) with high bits set", "socketpair(AF_VSOCK)", "socket(AF_PACKET)", "socket(AF_ALG)", "ioctl(FS_IOC_ADD_ENCRYPTION_KEY)",
            "ioctl(FS_IOC_GET_ENCRYPTION_KEY_STATUS) with high bits set", "x32 getpid"]
-ALLOWED = ["socket(AF_INET)", "socketpair(AF_UNIX)", "ioctl(FIONREAD) on a socket", "plain clone (fork)", "fork",
+ALLOWED = ["socket(AF_INET)", "socket(AF_INET6)", "socket(AF_NETLINK)", "socketpair(AF_UNIX)", "ioctl(FIONREAD) on a socket", "plain clone (fork)", "fork",
            "subprocess", "thread"]
 
 

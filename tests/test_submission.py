@@ -98,3 +98,37 @@ def test_empty_submissions_folder_is_a_usage_error(tmp_path):
 @pytest.mark.parametrize("raw,safe", [("alice", "alice"), ("../x", "_x"), ("a b;rm -rf", "a_b_rm_-rf"), (".hidden", "hidden")])
 def test_safe_names(raw, safe):
     assert safe_name(raw) == safe
+
+
+def _broken_zip(path, how):
+    """A zip that zipfile opens or reads with an error of another kind than BadZipFile."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("tensor_creation.py", "x = 1\n" * 2000)
+    data, name = bytearray(path.read_bytes()), b"tensor_creation.py"
+    if how == "name not UTF-8":  # the UTF-8 flag on a name that is not: UnicodeDecodeError on opening
+        for signature, flag in ((b"PK\x03\x04", 7), (b"PK\x01\x02", 9)):
+            i = data.find(signature)
+            data[i + flag] |= 0x08
+            data[data.find(name, i)] = 0xFF
+    else:  # a garbage deflate stream: zlib.error on reading
+        start = data.find(b"PK\x03\x04") + 30 + len(name)
+        data[start:start + 20] = b"\xff" * 20
+    path.write_bytes(data)
+
+
+@pytest.mark.parametrize("how", ["name not UTF-8", "garbage compressed data"])
+def test_a_broken_zip_is_that_students_problem(tmp_path, how):
+    _broken_zip(tmp_path / "mallory.zip", how)
+    sub = read_submission("mallory", tmp_path / "mallory.zip", ["tensor_creation"])
+    assert sub.problem == "mallory.zip is not a readable zip archive"
+
+
+def test_names_in_messages_cannot_start_a_line(tmp_path):
+    # A file name with a newline would put a GitHub workflow command at the start of a line
+    # the grade command prints, and an escape sequence would reach the terminal.
+    (tmp_path / "good").mkdir()
+    (tmp_path / "evil\n::error::INJECTED\x1b]0;title\x07.txt").write_text("x")
+    entries = list_entries(tmp_path)
+    assert len(entries.skipped) == 1
+    line = entries.skipped[0]
+    assert "\n" not in line and "\x1b" not in line and "\x07" not in line and "INJECTED" in line

@@ -91,3 +91,23 @@ def test_size_cap():
 def test_malformed_messages_raise_transport_error(data):
     with pytest.raises(TransportError):
         transport.decode(data)
+
+
+def _message(header: bytes, blobs: list[bytes]) -> bytes:
+    """A message as a worker could forge it: any header, any blobs."""
+    head = header + b"\n" + str([len(b) for b in blobs]).encode()
+    body = b"".join(blobs)
+    return transport.HEADER.pack(len(head), len(body)) + head + body
+
+
+def test_a_blob_serves_one_value_only():
+    # Forty tensors pointing at one 1 MiB blob would cost the grader 40 MiB (review of issue 13).
+    tensor = b'{"$tensor":{"dtype":"uint8","shape":[1048576],"device":"cpu","requires_grad":false,"blob":0}}'
+    assert type(transport.decode(_message(b"[" + tensor + b"]", [bytes(2**20)]))[0]) is torch.Tensor
+    with pytest.raises(TransportError, match="used by two values"):
+        transport.decode(_message(b"[" + b",".join([tensor] * 40) + b"]", [bytes(2**20)]))
+
+
+def test_the_number_of_blobs_is_capped_before_they_are_cut():
+    with pytest.raises(transport.AnswerTooLarge, match="too many tensors"):
+        transport.decode(_message(b"null", [b"x"] * (transport.MAX_BLOBS + 1)))
