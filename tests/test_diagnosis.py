@@ -9,7 +9,7 @@ import torch
 
 from conftest import ROOT, grade_source
 from grader.catalogue import load_course
-from grader.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, mutant_hint, same
+from grader.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, mutant_hint, mutant_source, same
 from grader.grading import Grader, Target
 from grader.handles import ProbeCall, in_students_words, load_store, save_store
 from grader.submission import SubmissionFile
@@ -26,7 +26,7 @@ def _mutant_hints(grader: Grader, aid: str) -> dict[str, dict[str, str]]:
     """Each mutant graded in one batch: the hint shown on each check it fails (mutants that
     only a GPU catches are left out where there is none)."""
     a = grader.course.get(aid)
-    targets = [Target(m.stem, SubmissionFile(f"{aid}.py", m.read_bytes())) for m in a.mutants]
+    targets = [Target(m.stem, SubmissionFile(f"{aid}.py", mutant_source(m))) for m in a.mutants]
     return {t.student: {c.check_id: c.hint for c in r.checks if c.check_id in failed_checks(r)}
             for t, r, m in zip(targets, grader.grade(a, targets), a.mutants) if expected_failures(m, r)}
 
@@ -50,7 +50,8 @@ def test_a_mistakes_hint_is_shown_only_where_its_answers_are_seen(grader, aid):
 
 
 def test_validate_reports_a_mutant_whose_hint_is_not_shown(grader):
-    result = grade_source(grader, "gotchas", (COURSE.get("gotchas").folder / "mutants" / "mse_sum.py").read_text())
+    mse_sum = COURSE.get("gotchas").folder / "mutants" / "mse_sum.py"
+    result = grade_source(grader, "gotchas", mutant_source(mse_sum).decode())
     assert unhinted_checks(result, "Check your shapes.") == {"mse_shapes", "mse_other_shapes"}
     assert unhinted_checks(result, HINTS["gotchas", "mse_sum"]) == set()
 
