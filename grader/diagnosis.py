@@ -97,8 +97,8 @@ def mutant_source(path: Path) -> bytes:
     if not any(line.strip() == BASE_REFERENCE for line in mutant_header(path)):
         return code
     # assignments/<id>/mutants/x.py -> reference/<id>.py, both under the course root
-    folder = path.absolute().parents
-    reference = folder[3] / "reference" / f"{folder[1].name}.py"
+    parents = path.absolute().parents
+    reference = parents[3] / "reference" / f"{parents[1].name}.py"
     if not reference.is_file():
         raise UsageError(f"{path}: '{BASE_REFERENCE}' but there is no {reference}")
     return reference.read_bytes().rstrip(b"\n") + b"\n\n\n" + code
