@@ -178,6 +178,8 @@ def synthetic_class(folder: Path, n: int, assignments: list[str], seed: int = 7)
     """N students: per assignment, 60% correct (reference or another style), 30% one bug, 10% broken."""
     import random
 
+    from grader.diagnosis import mutant_source  # a mutant in full; any other file as it is
+
     rng = random.Random(seed)
     chosen = {}
     for i in range(n):
@@ -197,7 +199,7 @@ def synthetic_class(folder: Path, n: int, assignments: list[str], seed: int = 7)
                 (student / f"{aid}.py").write_text("def oops(:\n    pass\n")
                 path = student / f"{aid}.py"
             else:
-                shutil.copy(path, student / f"{aid}.py")
+                (student / f"{aid}.py").write_bytes(mutant_source(path))
             chosen[(student.name, aid)] = student / f"{aid}.py"
     return chosen
 
@@ -339,6 +341,7 @@ def hostile_batch(args: argparse.Namespace) -> None:
     from test_hostile import CASES, source  # the corpus and how its files are composed
 
     from grader.catalogue import load_course
+    from grader.diagnosis import mutant_source  # a mutant in full; any other file as it is
     from grader.grading import Grader, Target
     from grader.submission import SubmissionFile
     from grader.forkserver import ForkServer
@@ -353,7 +356,7 @@ def hostile_batch(args: argparse.Namespace) -> None:
         for i in range(args.students - len(hostile)):
             path = honest_files[i % len(honest_files)]
             (subs / f"h{i:03d}").mkdir(parents=True)
-            shutil.copy(path, subs / f"h{i:03d}" / f"{aid}.py")
+            (subs / f"h{i:03d}" / f"{aid}.py").write_bytes(mutant_source(path))
             kinds[f"h{i:03d}"] = path
         for path in hostile:
             (subs / f"x_{path.stem}").mkdir(parents=True)
@@ -363,7 +366,8 @@ def hostile_batch(args: argparse.Namespace) -> None:
             batch = {row["student"]: float(row[aid]) for row in csv.DictReader(fh)}
         course = load_course(ROOT)
         with ForkServer() as server, Grader(course, server) as grader:
-            alone = {p: grader.grade(course.get(aid), [Target("x", SubmissionFile(f"{aid}.py", p.read_bytes()))])[0].score
+            alone = {p: grader.grade(course.get(aid), [Target("x", SubmissionFile(f"{aid}.py",
+                                                                                mutant_source(p)))])[0].score
                      for p in honest_files}
     mismatched = [s for s, p in kinds.items() if batch[s] != alone[p]]
     print(f"students: {len(batch)} ({len(hostile)} hostile), graded with -j 2 in {seconds:.1f} s")
@@ -393,6 +397,7 @@ def _key_users() -> list[str]:
 
 def attack_batch(args: argparse.Namespace) -> None:
     from test_hostile import CASES, source
+    from grader.diagnosis import mutant_source
 
     aid = "tensor_creation"
     reference = (ROOT / "reference" / f"{aid}.py").read_text()
@@ -404,7 +409,7 @@ def attack_batch(args: argparse.Namespace) -> None:
         "nb_lone_surrogate_magic": [reference + "\nNOTE = '\udc80'\n", "%time \udc80"],
     }
     honest = {"alice": (reference, 10.0),
-              "bob": ((ROOT / "assignments" / aid / "mutants" / "from_data_int64.py").read_text(), 8.0),
+              "bob": (mutant_source(ROOT / "assignments" / aid / "mutants" / "from_data_int64.py").decode(), 8.0),
               "carol": ((ROOT / "student_template" / f"{aid}.py").read_text(), 0.0)}
     collide = ("grades.csv", "batch.json", "index.html", "INDEX.HTML")
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,6 +5,10 @@ checks it fails and the hint a student with that mistake should read:
 
     # fails: mse_shapes, mse_other_shapes
     # hint: mse should average the squared errors: .mean(), not .sum().
+    # base: reference
+
+With `# base: reference` the file holds only the changed definitions: they are
+appended to the reference solution (mutant_source), where later definitions win.
 
 Once per batch, next to the expected values, the checks run against every mutant and
 each check it fails keeps its student.* calls and answers (keyed like the expected
@@ -32,6 +36,8 @@ from grader.workers import WorkerFailure
 # Entries of an expected-values store that hold known mistakes, not expected values:
 # one per (mutant, check), so a store of fewer checks is a subset of one of more.
 ENTRY_PREFIX = "mistake/"
+# A mutant's header line saying it holds only what differs from the reference.
+BASE_REFERENCE = "# base: reference"
 # " (line 3, in f)" or " (cell 2, line 3, in f)": where the code raised differs between
 # two files with the same bug, what it raised does not.
 _WHERE = re.compile(r" \((cell \d+, )?line \d+(, in [^)]*)?\)$")
@@ -56,10 +62,20 @@ class KnownMistake:
     answers: tuple[Answer, ...]
 
 
+def mutant_header(path: Path) -> list[str]:
+    """A mutant's header: the comment lines it starts with."""
+    lines = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return lines
+
+
 def mutant_fails(path: Path) -> set[str]:
     """The checks a mutant names in its first line, `# fails: a, b`."""
-    first = path.read_text().splitlines()[0] if path.read_text() else ""
-    m = re.match(r"# fails: (.+)", first)
+    header = mutant_header(path)
+    m = re.match(r"# fails: (.+)", header[0] if header else "")
     if not m:
         raise UsageError(f"{path}: the first line must be '# fails: check, ...'")
     return {x.strip() for x in m.group(1).split(",")}
@@ -67,12 +83,25 @@ def mutant_fails(path: Path) -> set[str]:
 
 def mutant_hint(path: Path) -> str:
     """The hint a mutant's header gives (`# hint: ...`), or "" when it has none."""
-    for line in path.read_text().splitlines():
-        if not line.startswith("#"):
-            break
+    for line in mutant_header(path):
         if line.startswith("# hint:"):
             return line.removeprefix("# hint:").strip()
     return ""
+
+
+def mutant_source(path: Path) -> bytes:
+    """A mutant's full source: with `# base: reference` in its header, the assignment's
+    reference followed by the mutant's code (whose definitions replace the reference's);
+    without it, the file as it is."""
+    code = path.read_bytes()
+    if not any(line.strip() == BASE_REFERENCE for line in mutant_header(path)):
+        return code
+    # assignments/<id>/mutants/x.py -> reference/<id>.py, both under the course root
+    parents = path.absolute().parents
+    reference = parents[3] / "reference" / f"{parents[1].name}.py"
+    if not reference.is_file():
+        raise UsageError(f"{path}: '{BASE_REFERENCE}' but there is no {reference}")
+    return reference.read_bytes().rstrip(b"\n") + b"\n\n\n" + code
 
 
 def answers(calls: list[ProbeCall]) -> tuple[Answer, ...]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.catalogue import Assignment, Course
-from grader.diagnosis import (KnownMistake, expected_only, known_mistakes, mutant_fails, mutant_hint,
+from grader.diagnosis import (KnownMistake, expected_only, known_mistakes, mutant_fails, mutant_hint, mutant_source,
                               store_entries)
 from grader.errors import GraderError, UsageError
 from grader.forkserver import ForkServer
@@ -122,7 +122,7 @@ class Grader:
             except UsageError:
                 continue  # a malformed header: `grader validate` says so; the batch goes on without it
             if hints[m.stem]:
-                targets.append(Target(m.stem, SubmissionFile(f"{assignment.id}.py", m.read_bytes())))
+                targets.append(Target(m.stem, SubmissionFile(f"{assignment.id}.py", mutant_source(m))))
         recorded: dict[str, dict[str, list[ProbeCall]]] = {}
         if targets:  # each mutant runs only the checks it names: its hint is for those
             run_assignment(self.channel, assignment, targets, ExpectedValues(store), self.include_hidden,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalogue import Assignment
-from grader.diagnosis import mutant_fails, mutant_hint
+from grader.diagnosis import mutant_fails, mutant_hint, mutant_source
 from grader.grading import Grader, Target
 from grader.null_students import null_students
 from grader.results import AssignmentResult, Status
@@ -42,7 +42,8 @@ def validate_assignment(grader: Grader, assignment: Assignment) -> list[Row]:
     stub = course.template_dir / f"{assignment.id}.py"
     paths = {"reference": course.reference_dir / f"{assignment.id}.py", "stub": stub}
     paths.update({f"mutant {m.stem}": m for m in assignment.mutants})
-    sources = {name: path.read_bytes() for name, path in paths.items()}
+    sources = {name: mutant_source(path) if name.startswith("mutant ") else path.read_bytes()
+               for name, path in paths.items()}
     sources.update({name: text.encode() for name, text in null_students(stub.read_text()).items()})
     targets = [Target(name, SubmissionFile(f"{assignment.id}.py", data)) for name, data in sources.items()]
     return [_row(assignment, target.student, paths.get(target.student), result)

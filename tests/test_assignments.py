@@ -9,6 +9,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from grader.catalogue import load_course
+from grader.diagnosis import mutant_source
 from grader.grading import Target
 from grader.results import AssignmentResult, Status
 from grader.submission import SubmissionFile
@@ -34,7 +35,8 @@ def _graded(grader_id: int, aid: str) -> dict[str, AssignmentResult]:
     files.update({f"mutant:{m.stem}": m for m in a.mutants})
     files.update({f"alt:{p.stem}": p for p in alternatives(aid)})
     # One batch per assignment: every case in one pytest session, like a class.
-    targets = [Target(key, SubmissionFile(f"{aid}.py", path.read_bytes())) for key, path in files.items()]
+    targets = [Target(key, SubmissionFile(f"{aid}.py", mutant_source(path) if key.startswith("mutant:") else
+                                          path.read_bytes())) for key, path in files.items()]
     return {t.student: r for t, r in zip(targets, grader.grade(a, targets))}
 
 
@@ -111,6 +113,6 @@ def test_at_least_three_alternatives(aid):
 def test_same_submission_graded_twice_scores_the_same(grader):
     a = COURSE.get(IDS[0])
     mutant = a.mutants[0]
-    target = Target("x", SubmissionFile(f"{a.id}.py", mutant.read_bytes()))
+    target = Target("x", SubmissionFile(f"{a.id}.py", mutant_source(mutant)))
     first, second = grader.grade(a, [target]), grader.grade(a, [target])
     assert [c.status for c in first[0].checks] == [c.status for c in second[0].checks]

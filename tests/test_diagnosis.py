@@ -1,6 +1,7 @@
 """Feedback that names the actual mistake: known mistakes (mutants) and their hints."""
 from __future__ import annotations
 
+import ast
 import functools
 import textwrap
 
@@ -9,7 +10,8 @@ import torch
 
 from conftest import ROOT, grade_source
 from grader.catalogue import load_course
-from grader.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, mutant_hint, same
+from grader.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, mutant_hint, mutant_source, same
+from grader.errors import UsageError
 from grader.grading import Grader, Target
 from grader.handles import ProbeCall, in_students_words, load_store, save_store
 from grader.submission import SubmissionFile
@@ -26,7 +28,7 @@ def _mutant_hints(grader: Grader, aid: str) -> dict[str, dict[str, str]]:
     """Each mutant graded in one batch: the hint shown on each check it fails (mutants that
     only a GPU catches are left out where there is none)."""
     a = grader.course.get(aid)
-    targets = [Target(m.stem, SubmissionFile(f"{aid}.py", m.read_bytes())) for m in a.mutants]
+    targets = [Target(m.stem, SubmissionFile(f"{aid}.py", mutant_source(m))) for m in a.mutants]
     return {t.student: {c.check_id: c.hint for c in r.checks if c.check_id in failed_checks(r)}
             for t, r, m in zip(targets, grader.grade(a, targets), a.mutants) if expected_failures(m, r)}
 
@@ -50,9 +52,53 @@ def test_a_mistakes_hint_is_shown_only_where_its_answers_are_seen(grader, aid):
 
 
 def test_validate_reports_a_mutant_whose_hint_is_not_shown(grader):
-    result = grade_source(grader, "gotchas", (COURSE.get("gotchas").folder / "mutants" / "mse_sum.py").read_text())
+    mse_sum = COURSE.get("gotchas").folder / "mutants" / "mse_sum.py"
+    result = grade_source(grader, "gotchas", mutant_source(mse_sum).decode())
     assert unhinted_checks(result, "Check your shapes.") == {"mse_shapes", "mse_other_shapes"}
     assert unhinted_checks(result, HINTS["gotchas", "mse_sum"]) == set()
+
+
+def _short_mutant(course, code: str):
+    """A course with one reference and one mutant of assignment `a`."""
+    (course / "reference").mkdir(parents=True)
+    (course / "reference" / "a.py").write_text("def f():\n    return 1\n\n\ndef g():\n    return f() + 1\n")
+    (course / "assignments" / "a" / "mutants").mkdir(parents=True)
+    path = course / "assignments" / "a" / "mutants" / "m.py"
+    path.write_text(code)
+    return path
+
+
+def test_a_short_mutants_definitions_replace_the_references(tmp_path):
+    path = _short_mutant(tmp_path, "# fails: g\n# hint: h\n# base: reference\n\ndef f():\n    return 5\n")
+    source = mutant_source(path)
+    assert source.startswith((tmp_path / "reference" / "a.py").read_bytes()) and source.endswith(path.read_bytes())
+    namespace = {}
+    exec(source, namespace)
+    assert namespace["g"]() == 6  # the reference's g calls the mutant's f
+
+
+def test_a_mutant_without_a_base_is_read_as_it_is(tmp_path):
+    path = _short_mutant(tmp_path, "# fails: g\n# hint: base: reference\ndef f():\n    return 5\n")
+    assert mutant_source(path) == path.read_bytes()
+
+
+def test_a_short_mutant_without_its_reference_is_a_clear_error(tmp_path):
+    path = _short_mutant(tmp_path, "# fails: g\n# base: reference\n")
+    (tmp_path / "reference" / "a.py").unlink()
+    with pytest.raises(UsageError, match="base: reference.*no .*reference/a.py"):
+        mutant_source(path)
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_short_mutants_only_replace_the_references_definitions(aid):
+    """A misspelt def in a short mutant would add a function and leave the reference's in place."""
+    reference = _defined((COURSE.reference_dir / f"{aid}.py").read_text())
+    for m in COURSE.get(aid).mutants:
+        assert _defined(m.read_text()) <= reference, m.name  # the file itself, not its full source
+
+
+def _defined(text: str) -> set[str]:
+    return {n.name for n in ast.parse(text).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
 
 
 # The eight one-bug solutions whose feedback named the wrong cause (or none) before:

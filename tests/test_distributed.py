@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from grader import gradescope
 from grader.cli import main
+from grader.diagnosis import mutant_source
 from grader.grading import grade_batch
 from grader.submission import read_submission
 
@@ -34,7 +35,8 @@ def small_class(tmp_path_factory):
     for aid in IDS:
         shutil.copy(ROOT / "reference" / f"{aid}.py", subs / "ann")
         shutil.copy(ROOT / "student_template" / f"{aid}.py", subs / "ben")
-    shutil.copy(ROOT / "assignments" / "tensor_creation" / "mutants" / "numpy_copied.py", subs / "cal" / "tensor_creation.py")
+    (subs / "cal" / "tensor_creation.py").write_bytes(
+        mutant_source(ROOT / "assignments" / "tensor_creation" / "mutants" / "numpy_copied.py"))
     # A submission that kills its own sandbox: it fails alone, as locally.
     (subs / "dee" / "gotchas.py").write_text("import ctypes\nctypes.string_at(0)\n")
     return subs

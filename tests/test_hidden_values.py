@@ -18,6 +18,7 @@ import torch
 from conftest import ROOT
 from grader import transport
 from grader.catalogue import load_course
+from grader.diagnosis import mutant_source
 from grader.checks import (CheckFailure, expect_close, expect_equal, expect_float, expect_floats, expect_keys,
                            hidden_check, in_hidden_check)
 from grader.grading import Target, run_assignment
@@ -161,7 +162,7 @@ class Recorder(ExpectedValues):
 def test_no_hidden_check_shows_the_references_answers(grader, aid):
     a = COURSE.get(aid)
     stub = (COURSE.template_dir / f"{aid}.py").read_text()
-    sources = {f"mutant {m.stem}": m.read_text() for m in a.mutants} | null_students(stub) | {"stub": stub}
+    sources = {f"mutant {m.stem}": mutant_source(m).decode() for m in a.mutants} | null_students(stub) | {"stub": stub}
     targets = [Target(name, SubmissionFile(f"{aid}.py", text.encode())) for name, text in sources.items()]
     recorder = Recorder(grader.expected(a))
     results = run_assignment(grader.channel, a, targets, recorder, True, grader.scratch, grader.limits, grader.hide,

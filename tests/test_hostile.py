@@ -18,15 +18,16 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, grade_source
+from grader.diagnosis import mutant_source
 from grader.grading import Grader, grade_batch
 from grader.isolation import UID_BASE
 from grader.results import AssignmentResult
 from grader.submission import read_submission
 
 CASES = sorted((FIXTURES / "hostile").glob("*.py"))
-HONEST = {"honest_reference": ROOT / "reference" / "tensor_creation.py",
-          "honest_mutant": ROOT / "assignments" / "tensor_creation" / "mutants" / "from_data_int64.py",
-          "honest_stub": ROOT / "student_template" / "tensor_creation.py"}
+HONEST = {"honest_reference": (ROOT / "reference" / "tensor_creation.py").read_bytes(),
+          "honest_mutant": mutant_source(ROOT / "assignments" / "tensor_creation" / "mutants" / "from_data_int64.py"),
+          "honest_stub": (ROOT / "student_template" / "tensor_creation.py").read_bytes()}
 SECRET = "grader-test-secret-4242"
 os.environ["GRADER_TEST_SECRET"] = SECRET  # must never reach a worker
 
@@ -138,9 +139,9 @@ def test_batch_with_hostile_students_changes_nothing_else(hostile_grader, tmp_pa
         aid, data = source(path)
         (subs / path.stem).mkdir(parents=True)
         (subs / path.stem / f"{aid}.py").write_bytes(data)
-    for name, path in HONEST.items():
+    for name, data in HONEST.items():
         (subs / name).mkdir(parents=True)
-        (subs / name / "tensor_creation.py").write_bytes(path.read_bytes())
+        (subs / name / "tensor_creation.py").write_bytes(data)
     watched = [ROOT / "reference", ROOT / "assignments", ROOT / "student_template", ROOT / "grader", subs]
     before = tree_digest(*watched)
     home_before = Path("/root/.bashrc").read_bytes() if Path("/root/.bashrc").exists() else b""

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from grader.cli import main
+from grader.diagnosis import mutant_source
 from grader.handles import load_store
 from grader.notebook import stub_to_notebook
 from grader.null_students import NULL_KINDS
@@ -123,7 +124,8 @@ def test_ci_fail_under(released, tmp_path, monkeypatch):
     for aid in IDS:
         (repo / f"{aid}.py").unlink()
         (repo / f"{aid}.ipynb").unlink()
-    shutil.copy(ROOT / "assignments" / "tensor_creation" / "mutants" / "from_data_int64.py", repo / "tensor_creation.py")
+    (repo / "tensor_creation.py").write_bytes(mutant_source(ROOT / "assignments" / "tensor_creation" / "mutants" /
+                                                       "from_data_int64.py"))
     monkeypatch.chdir(repo)
     assert run("ci").exit_code == 1  # a public check fails
     assert run("ci", "--fail-under", "6").exit_code == 0

@@ -12,6 +12,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from conftest import ROOT, grade_source
 from grader import github, gradebook, gradescope, html_report, terminal
 from grader.cli import main
+from grader.diagnosis import mutant_source
 from grader.junit import to_junit
 from grader.results import StudentResult
 
@@ -43,8 +44,8 @@ GRADESCOPE_SCHEMA = {
 def sample(grader):
     """One student with a passing, a failing (public and hidden) and an erroring assignment."""
     good = grade_source(grader, "tensor_creation", (ROOT / "reference" / "tensor_creation.py").read_text())
-    bad = grade_source(grader, "autograd_basics", (ROOT / "assignments" / "autograd_basics" / "mutants" /
-                                                   "gradient_times_two.py").read_text())
+    bad = grade_source(grader, "autograd_basics", mutant_source(ROOT / "assignments" / "autograd_basics" / "mutants" /
+                                                                 "gradient_times_two.py").decode())
     raising = grade_source(grader, "simple_net", "raise ValueError('<script>alert(1)</script> & co')\n")
     return StudentResult("ada", (good, bad, raising), seconds=1.5)
 

@@ -1,39 +1,7 @@
 # fails: accumulate_other_counts, accumulate
 # bug: one backward too many
 # hint: accumulate calls backward() one time too many: build y and call backward() exactly `times` times.
-"""Reference solution: autograd_basics."""
-import torch
-
-
-def square_grad(x):
-    t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    y = t ** 2
-    y.backward()
-    return t.grad
-
-
-def chain_grad(x):
-    t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    y = t + 3
-    z = y * y
-    w = z - 4
-    w.backward()
-    return w.detach(), t.grad
-
-
-def gradient(fn, x):
-    leaf = x.detach().clone().requires_grad_(True)
-    out = fn(leaf)
-    grad = None
-    if out.requires_grad:
-        (grad,) = torch.autograd.grad(out, leaf, allow_unused=True)
-    return torch.zeros_like(x) if grad is None else grad.detach()
-
-
-def piecewise(x):
-    if x > 0:
-        return 2 * x
-    return 3 * x
+# base: reference
 
 
 def accumulate(x, times):

@@ -1,24 +1,7 @@
 # fails: gradient_of_other_functions
 # bug: calls autograd.grad even when fn(x) does not require grad
 # hint: When fn ignores x, fn(x) does not require grad and backward() or autograd.grad raises: check out.requires_grad and return torch.zeros_like(x) then.
-"""Reference solution: autograd_basics."""
-import torch
-
-
-def square_grad(x):
-    t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    y = t ** 2
-    y.backward()
-    return t.grad
-
-
-def chain_grad(x):
-    t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    y = t + 3
-    z = y * y
-    w = z - 4
-    w.backward()
-    return w.detach(), t.grad
+# base: reference
 
 
 def gradient(fn, x):
@@ -26,17 +9,3 @@ def gradient(fn, x):
     out = fn(leaf)
     (grad,) = torch.autograd.grad(out, leaf, allow_unused=True)
     return torch.zeros_like(x) if grad is None else grad.detach()
-
-
-def piecewise(x):
-    if x > 0:
-        return 2 * x
-    return 3 * x
-
-
-def accumulate(x, times):
-    t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    for _ in range(times):
-        y = t ** 2
-        y.backward()
-    return t.grad

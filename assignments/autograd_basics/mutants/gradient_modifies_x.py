@@ -1,24 +1,7 @@
 # fails: gradient_values, gradient_of_other_functions, gradient_leaves_x_alone
 # bug: sets requires_grad on the caller's x
 # hint: Work on a copy, leaf = x.detach().clone().requires_grad_(True): the caller's x must stay as it was.
-"""Reference solution: autograd_basics."""
-import torch
-
-
-def square_grad(x):
-    t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    y = t ** 2
-    y.backward()
-    return t.grad
-
-
-def chain_grad(x):
-    t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    y = t + 3
-    z = y * y
-    w = z - 4
-    w.backward()
-    return w.detach(), t.grad
+# base: reference
 
 
 def gradient(fn, x):
@@ -28,17 +11,3 @@ def gradient(fn, x):
     if out.requires_grad:
         (grad,) = torch.autograd.grad(out, leaf, allow_unused=True)
     return torch.zeros_like(x) if grad is None else grad.detach()
-
-
-def piecewise(x):
-    if x > 0:
-        return 2 * x
-    return 3 * x
-
-
-def accumulate(x, times):
-    t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
-    for _ in range(times):
-        y = t ** 2
-        y.backward()
-    return t.grad

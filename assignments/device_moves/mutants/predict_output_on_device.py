@@ -1,17 +1,7 @@
 # fails: cuda_paths
 # bug: returns the output on the device, not moved back to the CPU (only CUDA shows it)
 # hint: Bring the result back to the CPU (.cpu()) before returning it: the caller expects it there.
-"""Reference solution: device_moves."""
-import torch
-
-
-def pick_device():
-    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
-
-
-def to_device(model, inputs, targets, device):
-    device = torch.device(device)
-    return model.to(device), inputs.to(device), targets.to(device)
+# base: reference
 
 
 def predict(model, x, device):
@@ -20,10 +10,3 @@ def predict(model, x, device):
     with torch.no_grad():
         out = model(x.to(device))
     return out
-
-
-def same_device(model, *tensors):
-    devices = {t.device for t in model.parameters()}
-    devices |= {t.device for t in model.buffers()}
-    devices |= {t.device for t in tensors}
-    return len(devices) <= 1

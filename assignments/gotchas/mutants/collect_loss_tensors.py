@@ -1,37 +1,7 @@
 # fails: collect_losses
 # bug: the shipped bug: keeps loss tensors
 # hint: Append loss.item(): a Python float. A loss tensor keeps its whole graph alive.
-"""Reference solution: gotchas."""
-import torch
-from torch import nn
-
-
-def train_steps(model, inputs, targets, steps, lr):
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    loss_fn = nn.MSELoss()
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-    return model
-
-
-def predict(model, x):
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        out = model(x)
-    model.train(was_training)
-    return out
-
-
-def mse(preds, targets):
-    return ((preds - targets.reshape(preds.shape)) ** 2).mean()
-
-
-def normalize_rows(x):
-    return x / x.sum(dim=1, keepdim=True)
+# base: reference
 
 
 def collect_losses(model, inputs, targets, steps, lr):

@@ -1,47 +1,8 @@
 # fails: mse_shapes, mse_other_shapes
 # bug: the shipped bug: (N, 1) - (N,) is (N, N)
 # hint: (N, 1) - (N,) broadcasts to (N, N): reshape targets to preds' shape first.
-"""Reference solution: gotchas."""
-import torch
-from torch import nn
-
-
-def train_steps(model, inputs, targets, steps, lr):
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    loss_fn = nn.MSELoss()
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-    return model
-
-
-def predict(model, x):
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        out = model(x)
-    model.train(was_training)
-    return out
+# base: reference
 
 
 def mse(preds, targets):
     return ((preds - targets) ** 2).mean()
-
-
-def normalize_rows(x):
-    return x / x.sum(dim=1, keepdim=True)
-
-
-def collect_losses(model, inputs, targets, steps, lr):
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    loss_fn = nn.MSELoss()
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses

@@ -1,9 +1,7 @@
 # fails: train_steps_zeroes_gradients
 # bug: the shipped bug: gradients accumulate
 # hint: Call optimizer.zero_grad() before each loss.backward(): gradients accumulate.
-"""Reference solution: gotchas."""
-import torch
-from torch import nn
+# base: reference
 
 
 def train_steps(model, inputs, targets, steps, lr):
@@ -14,33 +12,3 @@ def train_steps(model, inputs, targets, steps, lr):
         loss.backward()
         optimizer.step()
     return model
-
-
-def predict(model, x):
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        out = model(x)
-    model.train(was_training)
-    return out
-
-
-def mse(preds, targets):
-    return ((preds - targets.reshape(preds.shape)) ** 2).mean()
-
-
-def normalize_rows(x):
-    return x / x.sum(dim=1, keepdim=True)
-
-
-def collect_losses(model, inputs, targets, steps, lr):
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    loss_fn = nn.MSELoss()
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses

@@ -1,9 +1,7 @@
 # fails: structure, forward, default_sizes, count_parameters, other_sizes
 # bug: adds a learnable scale
 # hint: SimpleNet has fc1 and fc2 and no other parameters.
-"""Reference solution: simple_net."""
-import torch
-from torch import nn
+# base: reference
 
 
 class SimpleNet(nn.Module):
@@ -16,11 +14,3 @@ class SimpleNet(nn.Module):
 
     def forward(self, x):
         return self.fc2(self.relu(self.fc1(x)))
-
-
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def grad_means(model):
-    return {name: p.grad.mean().item() for name, p in model.named_parameters() if p.grad is not None}

@@ -1,9 +1,7 @@
 # fails: forward, other_sizes
 # bug: forgets the ReLU: two linear layers collapse into one
 # hint: forward needs the ReLU between the layers: self.fc2(torch.relu(self.fc1(x))). Without it two linear layers collapse into one.
-"""Reference solution: simple_net."""
-import torch
-from torch import nn
+# base: reference
 
 
 class SimpleNet(nn.Module):
@@ -15,11 +13,3 @@ class SimpleNet(nn.Module):
 
     def forward(self, x):
         return self.fc2(self.fc1(x))
-
-
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def grad_means(model):
-    return {name: p.grad.mean().item() for name, p in model.named_parameters() if p.grad is not None}

@@ -1,24 +1,7 @@
 # fails: grad_means_skips_missing_gradients
 # bug: reports 0.0 for parameters without a gradient
 # hint: Leave out parameters whose .grad is None; don't report 0.0 for them.
-"""Reference solution: simple_net."""
-import torch
-from torch import nn
-
-
-class SimpleNet(nn.Module):
-    def __init__(self, in_features=10, hidden=50, out_features=1):
-        super().__init__()
-        self.fc1 = nn.Linear(in_features, hidden)
-        self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(hidden, out_features)
-
-    def forward(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
-
-
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+# base: reference
 
 
 def grad_means(model):

@@ -1,9 +1,7 @@
 # fails: structure, forward, default_sizes, other_sizes
 # bug: names the layers layer1 and layer2
 # hint: Name the layers self.fc1 and self.fc2: state_dict keys come from these names.
-"""Reference solution: simple_net."""
-import torch
-from torch import nn
+# base: reference
 
 
 class SimpleNet(nn.Module):
@@ -15,11 +13,3 @@ class SimpleNet(nn.Module):
 
     def forward(self, x):
         return self.layer2(self.relu(self.layer1(x)))
-
-
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def grad_means(model):
-    return {name: p.grad.mean().item() for name, p in model.named_parameters() if p.grad is not None}

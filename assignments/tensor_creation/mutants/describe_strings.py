@@ -1,38 +1,8 @@
 # fails: describe, describe_other_tensors
 # bug: dtype and device as strings
 # hint: Return the torch.dtype and torch.device themselves (t.dtype, t.device), not strings.
-"""Reference solution: tensor_creation."""
-import numpy as np
-import torch
-
-
-def from_data(values):
-    return torch.tensor(values, dtype=torch.float32)
-
-
-def make_zeros(rows, cols):
-    return torch.zeros(rows, cols, dtype=torch.float32)
-
-
-def make_ones(rows, cols):
-    return torch.ones(rows, cols, dtype=torch.float32)
-
-
-def make_randn(rows, cols, seed):
-    return torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed))
+# base: reference
 
 
 def describe(t):
     return {"shape": tuple(t.shape), "dtype": str(t.dtype), "device": str(t.device), "requires_grad": t.requires_grad}
-
-
-def from_numpy_shared(a):
-    return torch.from_numpy(a)
-
-
-def to_float32(a):
-    return torch.from_numpy(np.ascontiguousarray(a)).to(torch.float32)
-
-
-def to_numpy(t):
-    return t.detach().cpu().numpy()

@@ -1,38 +1,8 @@
 # fails: from_data, creation_on_new_inputs
 # bug: torch.tensor(values) keeps integers as int64
 # hint: torch.tensor([1, 2, 3]) makes int64 because the numbers are integers; models work in float32, so pass dtype=torch.float32.
-"""Reference solution: tensor_creation."""
-import numpy as np
-import torch
+# base: reference
 
 
 def from_data(values):
     return torch.tensor(values)
-
-
-def make_zeros(rows, cols):
-    return torch.zeros(rows, cols, dtype=torch.float32)
-
-
-def make_ones(rows, cols):
-    return torch.ones(rows, cols, dtype=torch.float32)
-
-
-def make_randn(rows, cols, seed):
-    return torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed))
-
-
-def describe(t):
-    return {"shape": tuple(t.shape), "dtype": t.dtype, "device": t.device, "requires_grad": t.requires_grad}
-
-
-def from_numpy_shared(a):
-    return torch.from_numpy(a)
-
-
-def to_float32(a):
-    return torch.from_numpy(np.ascontiguousarray(a)).to(torch.float32)
-
-
-def to_numpy(t):
-    return t.detach().cpu().numpy()

@@ -1,37 +1,7 @@
 # fails: to_numpy, numpy_round_trips
 # bug: converts to float64
 # hint: Keep the tensor's dtype: t.detach().numpy() gives float32 for a float32 tensor; don't convert to double.
-"""Reference solution: tensor_creation."""
-import numpy as np
-import torch
-
-
-def from_data(values):
-    return torch.tensor(values, dtype=torch.float32)
-
-
-def make_zeros(rows, cols):
-    return torch.zeros(rows, cols, dtype=torch.float32)
-
-
-def make_ones(rows, cols):
-    return torch.ones(rows, cols, dtype=torch.float32)
-
-
-def make_randn(rows, cols, seed):
-    return torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed))
-
-
-def describe(t):
-    return {"shape": tuple(t.shape), "dtype": t.dtype, "device": t.device, "requires_grad": t.requires_grad}
-
-
-def from_numpy_shared(a):
-    return torch.from_numpy(a)
-
-
-def to_float32(a):
-    return torch.from_numpy(np.ascontiguousarray(a)).to(torch.float32)
+# base: reference
 
 
 def to_numpy(t):

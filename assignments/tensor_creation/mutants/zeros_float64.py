@@ -1,38 +1,8 @@
 # fails: zeros_and_ones, creation_on_new_inputs
 # bug: asks for float64
 # hint: float32 is the default dtype: torch.zeros(rows, cols) is float32; don't ask for float64.
-"""Reference solution: tensor_creation."""
-import numpy as np
-import torch
-
-
-def from_data(values):
-    return torch.tensor(values, dtype=torch.float32)
+# base: reference
 
 
 def make_zeros(rows, cols):
     return torch.zeros(rows, cols, dtype=torch.float64)
-
-
-def make_ones(rows, cols):
-    return torch.ones(rows, cols, dtype=torch.float32)
-
-
-def make_randn(rows, cols, seed):
-    return torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed))
-
-
-def describe(t):
-    return {"shape": tuple(t.shape), "dtype": t.dtype, "device": t.device, "requires_grad": t.requires_grad}
-
-
-def from_numpy_shared(a):
-    return torch.from_numpy(a)
-
-
-def to_float32(a):
-    return torch.from_numpy(np.ascontiguousarray(a)).to(torch.float32)
-
-
-def to_numpy(t):
-    return t.detach().cpu().numpy()

@@ -1,9 +1,7 @@
 # fails: train_defaults
 # bug: the default is 10 epochs
 # hint: The default is 100 epochs: def train(model, inputs, targets, epochs=100, lr=0.01).
-"""Reference solution: training_loop."""
-import torch
-from torch import nn
+# base: reference
 
 
 def train(model, inputs, targets, epochs=10, lr=0.01):
@@ -17,13 +15,3 @@ def train(model, inputs, targets, epochs=10, lr=0.01):
         optimizer.step()
         losses.append(loss.item())
     return losses
-
-
-def evaluate(model, inputs, targets):
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return nn.MSELoss()(model(inputs), targets).item()
-    finally:
-        model.train(was_training)

@@ -1,9 +1,7 @@
 # fails: train_losses, train_ignores_stale_gradients, train_other_model
 # bug: keeps the loss tensors
 # hint: Append loss.item(): a Python float. A loss tensor keeps its whole graph alive.
-"""Reference solution: training_loop."""
-import torch
-from torch import nn
+# base: reference
 
 
 def train(model, inputs, targets, epochs=100, lr=0.01):
@@ -17,13 +15,3 @@ def train(model, inputs, targets, epochs=100, lr=0.01):
         optimizer.step()
         losses.append(loss)
     return losses
-
-
-def evaluate(model, inputs, targets):
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return nn.MSELoss()(model(inputs), targets).item()
-    finally:
-        model.train(was_training)

@@ -1,9 +1,7 @@
 # fails: train_losses, train_updates_model, train_defaults, train_ignores_stale_gradients, train_other_model
 # bug: never zeroes the gradients, so they accumulate
 # hint: Call optimizer.zero_grad() before each loss.backward(): gradients accumulate across steps otherwise.
-"""Reference solution: training_loop."""
-import torch
-from torch import nn
+# base: reference
 
 
 def train(model, inputs, targets, epochs=100, lr=0.01):
@@ -16,13 +14,3 @@ def train(model, inputs, targets, epochs=100, lr=0.01):
         optimizer.step()
         losses.append(loss.item())
     return losses
-
-
-def evaluate(model, inputs, targets):
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return nn.MSELoss()(model(inputs), targets).item()
-    finally:
-        model.train(was_training)

@@ -1,9 +1,7 @@
 # fails: train_losses, train_updates_model, train_defaults, train_ignores_stale_gradients, train_other_model
 # bug: zeroes the gradients between backward() and step(), so no step moves
 # hint: zero_grad() between backward() and step() wipes the gradients before step() uses them: zero_grad(), then backward(), then step().
-"""Reference solution: training_loop."""
-import torch
-from torch import nn
+# base: reference
 
 
 def train(model, inputs, targets, epochs=100, lr=0.01):
@@ -17,13 +15,3 @@ def train(model, inputs, targets, epochs=100, lr=0.01):
         optimizer.step()
         losses.append(loss.item())
     return losses
-
-
-def evaluate(model, inputs, targets):
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return nn.MSELoss()(model(inputs), targets).item()
-    finally:
-        model.train(was_training)
