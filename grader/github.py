@@ -29,7 +29,7 @@ def annotations(result: StudentResult) -> list[str]:
     lines = []
     for a in result.assignments:
         for c in a.checks:
-            if c.passed or c.status.value == "skipped":
+            if c.passed or c.status.value in ("skipped", "not_run"):  # one annotation per cause
                 continue
             file = f"file={_escape_property(a.graded_file)}," if a.graded_file else ""
             message = c.message + (f" Hint: {c.hint}" if c.hint else "")
@@ -87,7 +87,7 @@ def summary_markdown(result: StudentResult) -> str:
             out += [f"> Could not be graded: {_code(a.error)}", ""]
         out += ["| | Check | Points | What to fix |", "|---|---|---|---|"]
         for c in a.checks:
-            mark = {"passed": "✅", "skipped": "⏭️"}.get(c.status.value, "❌")
+            mark = {"passed": "✅", "skipped": "⏭️", "not_run": "➖"}.get(c.status.value, "❌")
             fix = "" if c.passed else _code(c.message) + (f" Hint: {_code(c.hint)}" if c.hint else "")
             out.append(f"| {mark} | {_literal(c.title)} | {c.score:g}/{c.max_score:g} | {fix} |")
         out.append("")

@@ -145,7 +145,7 @@ def in_students_words(failure: WorkerFailure, probe: str, probes: str | None) ->
         message = f"working with what {called} returned raised {rest}" if names else f"{called} raised {rest}"
     else:
         message = f"{called} {rest}"
-    return WorkerFailure(failure.kind, message, failure.hint)
+    return WorkerFailure(failure.kind, message, failure.hint, failure.stub)
 
 
 @functools.lru_cache(maxsize=64)

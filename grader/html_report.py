@@ -19,7 +19,7 @@ _env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"),
                           trim_blocks=True, lstrip_blocks=True)
 
 VERDICT = {Status.PASSED: "passed", Status.FAILED: "failed", Status.ERROR: "error",
-           Status.TIMEOUT: "timed out", Status.SKIPPED: "skipped"}
+           Status.TIMEOUT: "timed out", Status.SKIPPED: "skipped", Status.NOT_RUN: "not run"}
 
 
 @dataclass(frozen=True)

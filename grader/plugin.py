@@ -51,6 +51,8 @@ class GraderPlugin:
         self.results: dict[str, list[CheckResult]] = {name: [] for name, _ in targets}
         self.collect_errors: list[str] = []
         self.seconds: dict[str, float] = {name: 0.0 for name, _ in targets}  # each student's own time
+        # Per student: each shared cause of failure (see _cause) and the title of the check that said it.
+        self._causes: dict[str, dict[str, str]] = {name: {} for name, _ in targets}
 
     # -- pytest hooks ---------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -161,6 +163,9 @@ class GraderPlugin:
             return CheckResult(status=Status.FAILED, score=0.0, message=exc.message, hint=hint,
                                details=details, **base)
         if isinstance(exc, WorkerFailure):
+            earlier = self._earlier_failure(item, exc, base["title"])
+            if earlier:
+                return CheckResult(status=Status.NOT_RUN, score=0.0, message=earlier, **base)
             status = _FAILURE_STATUS.get(exc.kind, Status.ERROR)
             return CheckResult(status=status, score=0.0, message=exc.message, hint=hint, **base)
         # Anything else is the check tripping over an answer it did not foresee: say
@@ -170,6 +175,20 @@ class GraderPlugin:
             text = type(exc).__name__
         return CheckResult(status=Status.ERROR, score=0.0, message=f"the answer could not be checked ({text[:300]})",
                            hint=hint, **base)
+
+    def _earlier_failure(self, item: pytest.Item, exc: WorkerFailure, title: str) -> str:
+        """Why this check is not run, if an earlier check of this student failed for the same
+        cause; else "" and this check is the one that says it (a file that does not load fails
+        every check with one message: it is shown once, the other checks point to it)."""
+        cause = _cause(exc, self.handles.get(self._target_of(item)))
+        if cause is None:
+            return ""
+        seen = self._causes[self._target_of(item)]
+        if cause not in seen:
+            seen[cause] = title
+            return ""
+        why = f"{exc.stub}() is not written yet (NotImplementedError)" if exc.stub else "your file did not load"
+        return f"not run: {why}; see “{seen[cause]}”"
 
     def _diagnosis(self, item: pytest.Item, check_id: str) -> str:
         """The hint of a known mistake this failed check's calls repeat; records them when asked."""
@@ -186,6 +205,15 @@ class GraderPlugin:
 
 def _check_id(item: pytest.Item) -> str:
     return getattr(item, "originalname", item.name).removeprefix("test_")
+
+
+def _cause(exc: WorkerFailure, handle: StudentHandle | None) -> str | None:
+    """The failure's cause when it fails more than one check the same way: the file not
+    loading (the handle remembers that failure and raises it for every call) or a function
+    still the stub's."""
+    if handle is not None and exc is handle.unavailable:
+        return "load"
+    return f"stub:{exc.stub}" if exc.stub else None
 
 
 def hidden_generator(key: bytes, n: int) -> torch.Generator:

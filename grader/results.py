@@ -11,6 +11,9 @@ class Status(str, enum.Enum):
     ERROR = "error"      # the submission crashed, raised, or could not be loaded
     TIMEOUT = "timeout"  # the submission ran past its time limit
     SKIPPED = "skipped"  # not run, with the reason in the message
+    # Not run because an earlier check already failed for the same reason (the file does not
+    # import, a function is still the stub's): 0 of its points, counted as failed.
+    NOT_RUN = "not_run"
 
 
 @dataclass(frozen=True)

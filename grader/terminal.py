@@ -11,7 +11,7 @@ from grader import github
 from grader.results import AssignmentResult, Status
 
 _MARK = {Status.PASSED: ("PASS", "green"), Status.FAILED: ("FAIL", "red"), Status.ERROR: ("ERROR", "red"),
-         Status.TIMEOUT: ("TIMEOUT", "red"), Status.SKIPPED: ("SKIP", "yellow")}
+         Status.TIMEOUT: ("TIMEOUT", "red"), Status.SKIPPED: ("SKIP", "yellow"), Status.NOT_RUN: ("NOT RUN", "yellow")}
 
 
 def use_color(stream_is_tty: bool) -> bool:

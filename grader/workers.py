@@ -30,11 +30,12 @@ NOTEBOOK_HINT = ("All of a notebook's cells together get {limit:g} s in grading:
 class WorkerFailure(Exception):
     """A call did not produce an answer: kind says why, message says it to a student."""
 
-    def __init__(self, kind: str, message: str, hint: str = "") -> None:
+    def __init__(self, kind: str, message: str, hint: str = "", stub: str = "") -> None:
         super().__init__(message)
         self.kind = kind  # timeout | import_timeout | crashed | exited | raised | syntax | missing | ...
         self.message = message
         self.hint = hint
+        self.stub = stub  # the function that still raises the stub's NotImplementedError, if that is why
 
 
 @dataclass(frozen=True)
@@ -258,8 +259,8 @@ def failure_from_error(err: dict, what: str) -> WorkerFailure:
     if kind in _KIND_TEXT:
         summary, hint = _KIND_TEXT[kind]
         return WorkerFailure(kind, f"{what} {summary}: {text}{where}", hint)
-    if err.get("function") and err["function"] != "<module>" and not what.startswith("importing"):
-        what = f"{err['function']}()"
-    hint = ("This function still raises NotImplementedError from the stub: write its body."
-            if err.get("type") == "NotImplementedError" else "")
-    return WorkerFailure("raised", f"{what} raised {text}{where}", hint)
+    function = err.get("function") if err.get("function") != "<module>" and not what.startswith("importing") else None
+    if function and err.get("type") == "NotImplementedError":
+        return WorkerFailure("raised", f"{function}() still raises NotImplementedError from the stub: write its body"
+                             f"{where}", "Replace its `raise NotImplementedError` line with your code.", stub=function)
+    return WorkerFailure("raised", f"{f'{function}()' if function else what} raised {text}{where}")
