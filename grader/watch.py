@@ -84,8 +84,11 @@ def signatures(folder: Path, names: Iterable[str]) -> dict[str, Signature]:
 
 
 def polling_changes(folder: Path, names: set[str], every: float = POLL_SECONDS) -> Iterator[set[str]]:
-    """The names whose file changed, batch by batch, by comparing stat() every `every` seconds."""
-    seen = signatures(folder, names)
+    """The names whose file changed since this call, batch by batch, from stat() every `every` seconds."""
+    return _poll(folder, names, signatures(folder, names), every)  # the baseline now, not at the first next()
+
+
+def _poll(folder: Path, names: set[str], seen: dict[str, Signature], every: float) -> Iterator[set[str]]:
     while True:
         time.sleep(every)
         now = signatures(folder, names)
