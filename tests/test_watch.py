@@ -28,7 +28,14 @@ class Lines:
     def __init__(self, proc: subprocess.Popen[str]) -> None:
         self.seen: list[str] = []
         self._q: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._pump, args=(proc,), daemon=True).start()
+        self._proc = proc
+        self._pump_thread = threading.Thread(target=self._pump, args=(proc,), daemon=True)
+        self._pump_thread.start()
+
+    def close(self) -> None:
+        """After the child exits: the rest read, the pipe closed."""
+        self._pump_thread.join(timeout=10)
+        self._proc.stdout.close()  # type: ignore[union-attr]
 
     def _pump(self, proc: subprocess.Popen[str]) -> None:
         for line in proc.stdout:  # type: ignore[union-attr]
@@ -109,6 +116,7 @@ def test_verdicts_follow_saves_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        out.close()
 
 
 def test_polling_sees_writes_creations_and_removals(tmp_path: Path) -> None:
