@@ -85,7 +85,8 @@ def test_verdicts_follow_saves_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None
         [sys.executable, "-c", "from grader.cli import main; main()", "check", "--watch", "tensor_creation",
          "--dir", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"})
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
+        start_new_session=True)  # its own process group, as a terminal's foreground job
     out = Lines(proc)
     try:
         out.until("Watching")
@@ -105,9 +106,10 @@ def test_verdicts_follow_saves_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None
 
         children = _descendants(proc.pid)
         assert children, "the fork server runs under the watcher"
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
         assert proc.wait(timeout=60) == 130
         out.until("Stopped watching.", timeout=10)
+        assert not [line for line in out.seen if "Traceback" in line]
         deadline = time.monotonic() + 10
         while any(_alive(p) for p in children) and time.monotonic() < deadline:
             time.sleep(0.1)
