@@ -79,7 +79,7 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
         with ForkServer() as server:  # it imports torch while this process does below
             from grader.grading import Grader
             from grader.terminal import student_text_printer, use_color
-            from grader.watch import check_once, handed_in, watch
+            from grader.watch import assignments_to_check, check_once, watch
 
             c = load_course(course)
             color = use_color(sys.stdout.isatty())
@@ -89,7 +89,7 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
                     signal.signal(signal.SIGINT, signal.default_int_handler)
                     watch(grader, folder, c.select(ids) if ids else c.assignments, show, color)
                     return
-                verdict = check_once(grader, folder, handed_in(c, folder, ids), color)
+                verdict = check_once(grader, folder, assignments_to_check(c, folder, ids), color)
                 for line in verdict.lines:
                     show(line)
     except KeyboardInterrupt:  # reached after the fork server and its workers are gone

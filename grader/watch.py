@@ -38,7 +38,7 @@ def files_of(assignments: Iterable[Assignment]) -> set[str]:
     return {f"{a.id}{s}" for a in assignments for s in SUFFIXES}
 
 
-def handed_in(course: Course, folder: Path, ids: tuple[str, ...]) -> tuple[Assignment, ...]:
+def assignments_to_check(course: Course, folder: Path, ids: tuple[str, ...]) -> tuple[Assignment, ...]:
     """The named assignments, or else every one with a file in folder (a clear error if none)."""
     if ids:
         return course.select(ids)
@@ -118,14 +118,15 @@ def change_source(folder: Path, names: set[str]) -> Iterator[set[str]]:
 
 
 def fresh_verdict(grader: Grader, folder: Path, assignments: tuple[Assignment, ...], color: bool,
-                  show: Show) -> Verdict:
-    """check_once, redone while a save lands during the run: the verdict is for the newest file."""
+                  show: Show) -> tuple[Verdict, dict[str, Signature]]:
+    """check_once, redone while a save lands during the run: the verdict for the newest files,
+    with the signatures of the files it is for."""
     names = files_of(assignments)
     while True:
         before = signatures(folder, names)
         verdict = check_once(grader, folder, assignments, color)
         if signatures(folder, names) == before:
-            return verdict
+            return verdict, before
         show("(saved again while checking: checking the newest file)")
 
 
@@ -134,15 +135,27 @@ def watch(grader: Grader, folder: Path, assignments: tuple[Assignment, ...], sho
     """Check the assignments with a file now, then again each time one's file changes; runs until
     `changes` ends (Ctrl-C raises KeyboardInterrupt through it)."""
     names = files_of(assignments)
-    present = tuple(a for a in assignments if any(v for v in signatures(folder, files_of([a])).values()))
+    source = change_source(folder, names) if changes is None else changes  # before the first run: no save missed
+    graded: dict[str, Signature] = dict.fromkeys(names)  # each file as last checked; None: missing
+
+    def changed_since_checked(a: Assignment) -> bool:
+        return any(sig != graded[n] for n, sig in signatures(folder, files_of([a])).items())
+
+    def check(due: tuple[Assignment, ...]) -> None:
+        verdict, seen = fresh_verdict(grader, folder, due, color, show)
+        graded.update(seen)
+        _report(verdict, show)
+
+    present = tuple(a for a in assignments if changed_since_checked(a))
     if present:
-        _report(fresh_verdict(grader, folder, present, color, show), show)
+        check(present)
     show(f"Watching {folder} for saves to {', '.join(sorted(names))} (Ctrl-C stops).")
-    for changed in (change_source(folder, names) if changes is None else changes):
-        due = tuple(a for a in assignments if files_of([a]) & changed)
+    for changed in source:
+        # A file already checked as it is now (the save that made a run start over) is not checked again.
+        due = tuple(a for a in assignments if files_of([a]) & changed and changed_since_checked(a))
         if due:
             show(f"--- {time.strftime('%H:%M:%S')}: {', '.join(a.id for a in due)} changed")
-            _report(fresh_verdict(grader, folder, due, color, show), show)
+            check(due)
 
 
 def _report(verdict: Verdict, show: Show) -> None:

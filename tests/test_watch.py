@@ -139,6 +139,11 @@ def test_polling_without_watchfiles(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert watch.change_source(tmp_path, {"a.py"}) == ("polling", tmp_path, {"a.py"})
 
 
+class _Assignment:
+    def __init__(self, id: str) -> None:
+        self.id = id
+
+
 def test_a_save_during_a_run_is_checked_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     student = tmp_path / "tensor_creation.py"
     student.write_text("first\n")
@@ -150,28 +155,33 @@ def test_a_save_during_a_run_is_checked_again(monkeypatch: pytest.MonkeyPatch, t
             student.write_text("second, newer\n")
         return Verdict([f"graded {graded[-1]!r}"], True, None)
 
-    class A:
-        id = "tensor_creation"
-
     monkeypatch.setattr(watch, "check_once", check_once)
     shown: list[str] = []
-    verdict = watch.fresh_verdict(None, tmp_path, (A(),), False, shown.append)  # type: ignore[arg-type]
+    verdict, seen = watch.fresh_verdict(None, tmp_path, (_Assignment("tensor_creation"),), False,  # type: ignore[arg-type]
+                                        shown.append)
     assert graded == ["first\n", "second, newer\n"]
     assert verdict.lines == ["graded 'second, newer\\n'"] and "checking the newest file" in shown[0]
+    assert seen == watch.signatures(tmp_path, ["tensor_creation.py", "tensor_creation.ipynb"])
 
 
 def test_watch_checks_only_the_assignment_that_changed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    class A:
-        def __init__(self, id: str) -> None:
-            self.id = id
-
-    a, b = A("tensor_creation"), A("autograd_basics")
+    a, b = _Assignment("tensor_creation"), _Assignment("autograd_basics")
     (tmp_path / "autograd_basics.ipynb").write_text("{}")
     runs: list[list[str]] = []
     monkeypatch.setattr(watch, "check_once", lambda g, f, due, c: runs.append([x.id for x in due]) or
                         Verdict(["Some checks fail: see the hints above."], False, "t: h"))
+
+    def saves():
+        (tmp_path / "tensor_creation.py").write_text("x = 1\n")
+        yield {"tensor_creation.py"}
+        (tmp_path / "notes.txt").write_text("not an assignment\n")
+        yield {"notes.txt"}
+        yield {"tensor_creation.py"}  # an event again, the file unchanged since it was checked
+        (tmp_path / "autograd_basics.ipynb").write_text('{"cells": []}')
+        (tmp_path / "tensor_creation.py").write_text("x = 22\n")
+        yield {"autograd_basics.ipynb", "tensor_creation.py"}
+
     shown: list[str] = []
-    watch.watch(None, tmp_path, (a, b), shown.append,  # type: ignore[arg-type]
-                changes=[{"tensor_creation.py"}, {"notes.txt"}, {"autograd_basics.ipynb", "tensor_creation.py"}])
+    watch.watch(None, tmp_path, (a, b), shown.append, changes=saves())  # type: ignore[arg-type]
     assert runs == [["autograd_basics"], ["tensor_creation"], ["tensor_creation", "autograd_basics"]]
     assert shown.count("First to fix: t: h") == 3
