@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Iterator
 from grader.catalogue import Assignment, Course
 from grader.errors import UsageError
 from grader.grading import Grader, targets_for
-from grader.results import AssignmentResult
+from grader.results import AssignmentResult, Status
 from grader.submission import read_submission
 from grader.terminal import check_lines
 
@@ -53,7 +53,7 @@ def _first_to_fix(result: AssignmentResult) -> str | None:
     if not result.handed_in:
         return f"{result.title}: {result.error or 'not handed in'}"
     for c in result.checks:
-        if not c.passed:
+        if c.status not in (Status.PASSED, Status.SKIPPED):  # skipped: cannot run here (no GPU), nothing to fix
             return f"{c.title}: {c.hint or c.message or c.status.value}"
     return None
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import watch
+from grader.results import AssignmentResult, CheckResult, Status
 from grader.watch import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,3 +186,15 @@ def test_watch_checks_only_the_assignment_that_changed(monkeypatch: pytest.Monke
     watch.watch(None, tmp_path, (a, b), shown.append, changes=saves())  # type: ignore[arg-type]
     assert runs == [["autograd_basics"], ["tensor_creation"], ["tensor_creation", "autograd_basics"]]
     assert shown.count("First to fix: t: h") == 3
+
+
+def test_a_check_skipped_here_is_nothing_to_fix() -> None:
+    def result(*statuses: Status) -> AssignmentResult:
+        checks = tuple(CheckResult(f"c{i}", f"check {i}", s, 0, 1, message="why", hint="how")
+                       for i, s in enumerate(statuses))
+        return AssignmentResult("gpu", "GPU", len(checks), checks, graded_file="gpu.py")
+
+    assert watch._first_to_fix(result(Status.PASSED, Status.SKIPPED)) is None  # a GPU check on a CPU machine
+    assert watch._first_to_fix(result(Status.SKIPPED, Status.ERROR, Status.FAILED)) == "check 1: how"
+    assert watch._first_to_fix(AssignmentResult("gpu", "GPU", 1, error="not handed in: no gpu.py")) == \
+        "GPU: not handed in: no gpu.py"
