@@ -22,6 +22,10 @@ attack-batch: issue 13's whole-class attacks (the j-cases of the hostile corpus,
   dot folder) next to honest students, through `grader grade -j 2`: wall time, every
   output written, honest grades exact, the largest output file, the grader's peak
   memory, kernel keys and temp folders left behind.
+watch: what a student waits for in a released repository (`grader release` to a temp
+  folder, the reference file as their work): a cold `grader check ID`, and with
+  `grader check --watch ID` the time from a save to the verdict line (median of N saves),
+  both against `python -c "import torch"`.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ import argparse
 import csv
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -456,6 +461,52 @@ def attack_batch(args: argparse.Namespace) -> None:
         print("scores: " + ", ".join(f"{s}={v:g}" for s, v in sorted(batch.items())))
 
 
+GRADER = [sys.executable, "-c", "from grader.cli import main; main()"]
+
+
+def watch_latency(args: argparse.Namespace) -> None:
+    from statistics import median
+
+    from test_watch import Lines  # a child's stdout, waited on line by line with a deadline
+
+    torch_s = import_torch_seconds()
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "course"
+        subprocess.run([*GRADER, "release", str(repo)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        student = repo / f"{args.assignment}.py"
+        reference = (ROOT / "reference" / f"{args.assignment}.py").read_text()
+        student.write_text(reference)
+        cold = []
+        for _ in range(args.cold):
+            started = time.perf_counter()
+            subprocess.run([*GRADER, "check", args.assignment], check=True, stdout=subprocess.DEVNULL, cwd=repo)
+            cold.append(time.perf_counter() - started)
+        proc = subprocess.Popen([*GRADER, "check", "--watch", args.assignment], cwd=repo, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"})
+        out, latencies = Lines(proc), []
+        try:
+            out.until("Watching")
+            time.sleep(1)  # the watcher registers just after it says so
+            for i in range(args.saves):
+                time.sleep(0.3)  # saves apart, as an editor makes them
+                started = time.perf_counter()
+                student.write_text(reference + f"# save {i}\n")
+                verdict = out.until("public checks")[-1]
+                latencies.append(time.perf_counter() - started)
+                assert verdict == "All public checks pass.", verdict
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=60)
+            out.close()
+    print(f"import torch: {torch_s * 1000:.0f} ms (best of 3)")
+    print(f"cold grader check {args.assignment} in a released repository: median {median(cold):.2f} s "
+          f"of {args.cold} = {median(cold) / torch_s:.2f} x import torch")
+    print(f"--watch, save -> verdict: median {median(latencies) * 1000:.0f} ms of {args.saves} saves "
+          f"(min {min(latencies) * 1000:.0f}, max {max(latencies) * 1000:.0f}) = "
+          f"{median(latencies) / torch_s:.3f} x import torch (target < 0.2); exit code on Ctrl-C {proc.returncode}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what")
@@ -477,9 +528,14 @@ def main() -> None:
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--hostile", type=int, default=20)
     sub.add_parser("attack-batch", help="issue 13's whole-class attacks next to honest students")
+    p = sub.add_parser("watch", help="grader check: cold vs --watch save -> verdict, in a released repository")
+    p.add_argument("--assignment", default="tensor_creation")
+    p.add_argument("--saves", type=int, default=10)
+    p.add_argument("--cold", type=int, default=3)
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
     {"overhead": overhead, "hostile-batch": hostile_batch, "class": class_benchmark, "spawn": spawn,
-     "dask": dask_vs_local, "attack-batch": attack_batch}[args.what](args)
+     "dask": dask_vs_local, "attack-batch": attack_batch,
+     "watch": watch_latency}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -64,38 +65,37 @@ def notebooks(check: bool, course: Path | None) -> None:
 @click.argument("ids", nargs=-1)
 @click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
               help="Your working folder (default: here).")
+@click.option("--watch", "watching", is_flag=True,
+              help="Stay running: check again each time you save (Ctrl-C stops, exit 130).")
 @course_option
-def check(ids: tuple[str, ...], folder: Path, course: Path | None) -> None:
+def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | None) -> None:
     """Run the public checks on your work: every assignment with a file here, or those named.
 
-    Example: grader check tensor_creation --dir ~/course
+    Example: grader check tensor_creation --dir ~/course --watch
     """
     from grader.forkserver import ForkServer
 
-    with ForkServer() as server:  # it imports torch while this process does below
-        from grader.grading import Grader, targets_for
-        from grader.submission import read_submission
-        from grader.terminal import check_lines, student_text_printer, use_color
+    try:
+        with ForkServer() as server:  # it imports torch while this process does below
+            from grader.grading import Grader
+            from grader.terminal import student_text_printer, use_color
+            from grader.watch import assignments_to_check, check_once, watch
 
-        c = load_course(course)
-        assignments = c.select(ids) if ids else tuple(
-            a for a in c.assignments if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
-        if not assignments:
-            raise UsageError(f"no assignment files in {folder} (expected e.g. {c.assignments[0].id}.py); "
-                             "name one: grader check ID")
-        sub = read_submission("you", folder.resolve(), [a.id for a in assignments], c.stubs())
-        color = use_color(sys.stdout.isatty())
-        all_passed = True
-        with Grader(c, server, include_hidden=False) as grader, student_text_printer() as show:
-            for a in assignments:
-                result, = grader.grade(a, targets_for(a, [sub]))
-                for line in check_lines(result, color):
+            c = load_course(course)
+            color = use_color(sys.stdout.isatty())
+            with Grader(c, server, include_hidden=False) as grader, student_text_printer() as show:
+                if watching:  # the named ones, or all: a file created later is checked too
+                    # Ctrl-C is the only way out: honour it even where SIGINT came in ignored (`cmd &`).
+                    signal.signal(signal.SIGINT, signal.default_int_handler)
+                    watch(grader, folder, c.select(ids) if ids else c.assignments, show, color)
+                    return
+                verdict = check_once(grader, folder, assignments_to_check(c, folder, ids), color)
+                for line in verdict.lines:
                     show(line)
-                show("")
-                all_passed &= result.handed_in and all(ch.passed for ch in result.checks)
-    click.echo("All public checks pass." if all_passed else "Some checks fail: see the hints above.")
-    sys.exit(0 if all_passed else 1)
-
+    except KeyboardInterrupt:  # reached after the fork server and its workers are gone
+        click.echo("Stopped watching." if watching else "Stopped.")
+        sys.exit(130)
+    sys.exit(0 if verdict.passed else 1)
 
 
 @main.command()

@@ -116,6 +116,7 @@ def spawn(spec: dict[str, Any]) -> tuple[int, int]:
                 os.close(status_w)
                 isolation.die_with_parent()
                 os.setsid()
+                signal.signal(signal.SIGINT, signal.default_int_handler)  # student code runs as under python
                 sandbox.worker_main(worker_end, spec, uid, cgroups, "mount" in namespaces, missing)
             worker_end.close()
             os.write(status_w, (json.dumps({"pid": worker, "missing": missing}) + "\n").encode())
@@ -145,6 +146,9 @@ def serve(path: str) -> None:
     from grader import isolation
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
+    # Ctrl-C in a terminal signals the whole process group: the grader handles it and closes
+    # us (so do its exit and our stdin's EOF); a traceback from here would only be noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm_up()
     isolation.python_folders()  # once here, not in every worker (mounts and Landlock both use it)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
