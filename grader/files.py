@@ -16,6 +16,9 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file 0600; an output is for a TA, a web server, another account
+        # to read: the mode open() would give (0666 less the umask).
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)  # replaces a symlink itself, never writes through it
@@ -25,3 +28,10 @@ def write_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    """The process's umask (os.umask sets one and returns the old: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -24,6 +24,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +99,14 @@ def spawn(spec: dict[str, Any]) -> tuple[int, int]:
 
     grader_end, worker_end = socket.socketpair()
     status_r, status_w = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes or memory: give back what this attempt opened
+        grader_end.close()
+        worker_end.close()
+        os.close(status_r)
+        os.close(status_w)
+        raise
     if pid == 0:  # the supervisor: trusted code only, never the student's
         try:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -183,15 +191,37 @@ def serve(path: str) -> None:
                 sel.unregister(conn)
                 conn.close()
                 continue
-            fds = spawn(spec)
             try:
-                socket.send_fds(conn, [struct.pack("!I", len(fds))], list(fds))
+                answer(conn, spec)
             except OSError:
                 sel.unregister(conn)
                 conn.close()
-            finally:
-                for fd in fds:
-                    os.close(fd)
+
+
+FORK_TRIES = 5
+
+
+def answer(conn: socket.socket, spec: dict[str, Any], start: Any = spawn) -> None:
+    """Start the worker `spec` asks for and pass its two descriptors to the grader.
+
+    fork() fails with EAGAIN when processes or memory run out (a student's fork bomb
+    reaching RLIMIT_NPROC where there is no pids cgroup, as an ordinary user): retry for
+    about 1.5 s while that worker is killed, then answer with no descriptors. That
+    submission's check fails; the server, and every later student, go on.
+    """
+    fds: tuple[int, ...] = ()
+    for attempt in range(FORK_TRIES):
+        try:
+            fds = start(spec)
+            break
+        except OSError:
+            if attempt + 1 < FORK_TRIES:
+                time.sleep(0.05 * 2 ** attempt)
+    try:
+        socket.send_fds(conn, [struct.pack("!I", len(fds))], list(fds))
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 # -- the grader's side ------------------------------------------------------------------

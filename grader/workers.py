@@ -63,6 +63,10 @@ class ServerChannel:
         payload = asdict(spec)
         send_frame(self.sock, json.dumps(payload).encode())
         msg, fds, _, _ = socket.recv_fds(self.sock, 4, 2)
+        if len(msg) == 4 and struct.unpack("!I", msg)[0] == 0 and not fds:
+            raise WorkerFailure("sandbox", "the grader could not start a sandbox for this code: the machine "
+                                "ran out of processes or memory at that moment",
+                                "Nothing in your code needs to change for this: grade it again.")
         if len(fds) != 2 or struct.unpack("!I", msg)[0] != 2:
             raise GraderError("the fork server stopped answering")
         return Worker(spec, socket.socket(fileno=fds[0]), fds[1])

@@ -263,3 +263,32 @@ def test_a_second_course_in_the_same_process_runs_its_own_checks(grader, server,
         second = grade_source(g, "tensor_creation", reference)
     assert "only_in_the_other_course" not in {c.check_id for c in first.checks}
     assert "only_in_the_other_course" in {c.check_id for c in second.checks}
+
+
+def test_a_fork_that_fails_is_one_checks_error_and_the_server_goes_on():
+    """fork() failing (EAGAIN, e.g. a fork bomb at RLIMIT_NPROC) used to kill the fork
+    server: every later student was an error."""
+    import errno
+    import socket
+
+    from grader import forkserver
+    from grader.catalogue import Limits
+    from grader.workers import ServerChannel, WorkerFailure, WorkerSpec
+
+    tries = []
+
+    def failing(spec):
+        tries.append(spec)
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    server_end, grader_end = socket.socketpair()
+    forkserver.answer(server_end, {}, start=failing)  # returns: the server loop goes on
+    assert len(tries) == forkserver.FORK_TRIES
+    channel = ServerChannel.__new__(ServerChannel)
+    channel.sock = grader_end
+    spec = WorkerSpec(module="m", source="/nonexistent/m.py", scratch="/nonexistent", probes=None, limits=Limits())
+    with pytest.raises(WorkerFailure) as info:
+        channel.spawn(spec)  # reads the answer already waiting: no descriptors
+    assert info.value.kind == "sandbox" and "could not start a sandbox" in info.value.message
+    server_end.close()
+    grader_end.close()

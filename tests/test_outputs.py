@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import shutil
+import stat
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
@@ -189,3 +190,15 @@ def test_private_tempdir_is_removed_and_the_environment_restored_even_on_error(m
         raise RuntimeError
     assert not folder.exists()
     assert os.environ["TMPDIR"] == "/tmp" and "TORCHINDUCTOR_CACHE_DIR" not in os.environ
+
+
+def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
+    # mkstemp's 0600 made grades.csv and every report unreadable to a TA or a web server.
+    from grader.files import write_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "grades.csv", "student,total\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "grades.csv").stat().st_mode) == 0o644
