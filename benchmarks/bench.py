@@ -183,7 +183,7 @@ def synthetic_class(folder: Path, n: int, assignments: list[str], seed: int = 7)
     """N students: per assignment, 60% correct (reference or another style), 30% one bug, 10% broken."""
     import random
 
-    from grader.diagnosis import mutant_source  # a mutant in full; any other file as it is
+    from grader.authoring.mutants import mutant_source  # a mutant in full; any other file as it is
 
     rng = random.Random(seed)
     chosen = {}
@@ -232,9 +232,9 @@ def naive_seconds(files: list[tuple[str, Path]], jobs: int) -> float:
 def class_benchmark(args: argparse.Namespace) -> None:
     from direct import run_direct
 
-    from grader.catalogue import load_course
-    from grader.grading import Grader
-    from grader.forkserver import ForkServer
+    from grader.course.catalogue import load_course
+    from grader.engine.grading import Grader
+    from grader.engine.forkclient import ForkServer
 
     course = load_course(ROOT)
     ids = [a.id for a in course.assignments]
@@ -295,9 +295,9 @@ def spawn(args: argparse.Namespace) -> None:
 import os, sys, tempfile, time
 sys.path.insert(0, {str(ROOT)!r})
 from pathlib import Path
-from grader.catalogue import Limits
-from grader.forkserver import ForkServer
-from grader.workers import WorkerSpec
+from grader.course.catalogue import Limits
+from grader.engine.forkclient import ForkServer
+from grader.engine.workers import WorkerSpec
 usage = lambda: int(Path({str(cpu.path)!r} + "/cpuacct.usage").read_text()) / 1e9 if {cpu.path is not None} else time.process_time()
 with ForkServer() as server:
     channel = server.connect()
@@ -345,11 +345,11 @@ def dask_vs_local(args: argparse.Namespace) -> None:
 def hostile_batch(args: argparse.Namespace) -> None:
     from test_hostile import CASES, source  # the corpus and how its files are composed
 
-    from grader.catalogue import load_course
-    from grader.diagnosis import mutant_source  # a mutant in full; any other file as it is
-    from grader.grading import Grader, Target
-    from grader.submission import SubmissionFile
-    from grader.forkserver import ForkServer
+    from grader.course.catalogue import load_course
+    from grader.authoring.mutants import mutant_source  # a mutant in full; any other file as it is
+    from grader.engine.grading import Grader, Target
+    from grader.course.submission import SubmissionFile
+    from grader.engine.forkclient import ForkServer
 
     aid = "tensor_creation"
     honest_files = ([ROOT / "reference" / f"{aid}.py", ROOT / "student_template" / f"{aid}.py"]
@@ -402,7 +402,7 @@ def _key_users() -> list[str]:
 
 def attack_batch(args: argparse.Namespace) -> None:
     from test_hostile import CASES, source
-    from grader.diagnosis import mutant_source
+    from grader.authoring.mutants import mutant_source
 
     aid = "tensor_creation"
     reference = (ROOT / "reference" / f"{aid}.py").read_text()

@@ -12,11 +12,11 @@ from typing import Any
 
 import torch
 
-from grader import sandbox
-from grader.catalogue import Assignment
-from grader.handles import ExpectedValues, _ProbeCalls
-from grader.plugin import GraderPlugin, run_suite
-from grader.workers import WorkerFailure
+from grader.sandbox import worker as sandbox
+from grader.course.catalogue import Assignment
+from grader.engine.handles import ExpectedValues, _ProbeCalls
+from grader.engine.plugin import GraderPlugin, run_suite
+from grader.engine.workers import WorkerFailure
 
 _ids = itertools.count()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from direct import DirectHandle
-from grader.catalogue import load_course
+from grader.course.catalogue import load_course
 
 
 def pytest_configure(config):

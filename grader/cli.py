@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from grader.catalogue import SECRET_ENV, SECRET_FILE, Course, load_bundle, load_course
+from grader.course.catalogue import SECRET_ENV, SECRET_FILE, Course, load_bundle, load_course
 from grader.errors import UsageError
 
 course_option = click.option("--course", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -44,7 +44,7 @@ def notebooks(check: bool, course: Path | None) -> None:
     Example: grader notebooks --check
     """
     from grader.files import write_atomic
-    from grader.notebook import notebook_text, stub_to_notebook
+    from grader.course.notebook import notebook_text, stub_to_notebook
 
     c = load_course(course)
     stale = []
@@ -73,13 +73,13 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
 
     Example: grader check tensor_creation --dir ~/course --watch
     """
-    from grader.forkserver import ForkServer
+    from grader.engine.forkclient import ForkServer
 
     try:
         with ForkServer() as server:  # it imports torch while this process does below
-            from grader.grading import Grader
-            from grader.terminal import student_text_printer, use_color
-            from grader.watch import assignments_to_check, check_once, watch
+            from grader.engine.grading import Grader
+            from grader.reports.terminal import student_text_printer, use_color
+            from grader.engine.watch import assignments_to_check, check_once, watch
 
             c = load_course(course)
             color = use_color(sys.stdout.isatty())
@@ -116,15 +116,15 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
 
     Example: grader grade submissions/ --out results/ -j 2
     """
-    from grader.forkserver import ForkServer
+    from grader.engine.forkclient import ForkServer
     from grader.tempdirs import private_tempdir
 
     # Everything this run and torch put in the temp folder goes with the private one.
     with private_tempdir(), ForkServer() as server:  # it imports torch while this process does below
-        from grader import html_report
-        from grader.grading import Grader, grade_batch
-        from grader.outputs import check_junit_path, reserved_names, write_batch
-        from grader.submission import list_entries, read_submission
+        from grader.reports import html_report
+        from grader.engine.grading import Grader, grade_batch
+        from grader.reports.outputs import check_junit_path, reserved_names, write_batch
+        from grader.course.submission import list_entries, read_submission
 
         c = load_course(course)
         if c.secret is None:
@@ -149,7 +149,7 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
             def run(progress: Any = None) -> list:
                 if client is None:
                     return grade_batch(grader, assignments, subs, jobs, progress=progress)
-                from grader.distributed import grade_on_cluster
+                from grader.engine.distributed import grade_on_cluster
                 return grade_on_cluster(client, grader, list(assignments), subs, progress)
 
             try:
@@ -193,7 +193,7 @@ def _exit_on_write_failures(failures: list[str]) -> None:
 
 def _dask_client(address: str) -> Any:
     try:
-        from grader.distributed import connect
+        from grader.engine.distributed import connect
     except ImportError:
         raise UsageError("--scheduler needs Dask: pip install 'grader[dask]'") from None
     return connect(address)
@@ -206,7 +206,7 @@ def report(out: Path) -> None:
 
     Example: grader report results/
     """
-    from grader.outputs import load_batch, render_html
+    from grader.reports.outputs import load_batch, render_html
 
     results, batch = load_batch(out)
     failures = render_html(out, results, batch)
@@ -222,11 +222,11 @@ def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
 
     Example: grader validate --assignment xor
     """
-    from grader.forkserver import ForkServer
+    from grader.engine.forkclient import ForkServer
 
     with ForkServer() as server:  # it imports torch while this process does below
-        from grader.grading import Grader
-        from grader.validation import validate_assignment
+        from grader.engine.grading import Grader
+        from grader.engine.validation import validate_assignment
 
         c = load_course(course)
         rows = []
@@ -255,10 +255,10 @@ def release(out: Path, hidden_bundle: Path | None, title: str, course: Path | No
 
     Example: grader release ../course-2026 --hidden-bundle ../hidden-2026
     """
-    from grader.forkserver import ForkServer
+    from grader.engine.forkclient import ForkServer
 
     with ForkServer() as server:  # it imports torch while this process does below
-        from grader.release import build_release
+        from grader.engine.release import build_release
 
         written = build_release(load_course(course), server, out, hidden_bundle, title)
     click.echo(f"Wrote {len(written)} files to {out}" + (
@@ -283,16 +283,16 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     Without --hidden the course is the checkout's own .grader/ (a student controls it: the
     score is feedback, never a grade). Example: grader ci --hidden ../bundle-2026
     """
-    from grader.forkserver import ForkServer
+    from grader.engine.forkclient import ForkServer
 
     with ForkServer() as server:  # it imports torch while this process does below
-        from grader import github, gradescope
+        from grader.reports import github, gradescope
         from grader.files import write_atomic
-        from grader.grading import Grader, targets_for
-        from grader.junit import to_junit
+        from grader.engine.grading import Grader, targets_for
+        from grader.reports.junit import to_junit
         from grader.results import StudentResult
-        from grader.submission import read_submission
-        from grader.terminal import check_lines, student_text_printer, use_color
+        from grader.course.submission import read_submission
+        from grader.reports.terminal import check_lines, student_text_printer, use_color
 
         c = _ci_course(course, hidden)
         folder = folder.resolve()

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.catalogue import Course, load_course
-from grader.forkserver import ForkServer
-from grader.grading import Grader, Target
+from grader.course.catalogue import Course, load_course
+from grader.engine.forkclient import ForkServer
+from grader.engine.grading import Grader, Target
 from grader.results import AssignmentResult
-from grader.submission import SubmissionFile
+from grader.course.submission import SubmissionFile
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -48,4 +48,4 @@ def grade_source(grader: Grader, assignment_id: str, source: str | bytes, name: 
     return result
 
 
-from grader.validation import failed_checks  # noqa: E402,F401 - re-exported for the tests
+from grader.engine.validation import failed_checks  # noqa: E402,F401 - re-exported for the tests

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from conftest import ROOT, grade_source
-from grader import html_report
-from grader.argument_guard import ArgumentGuard
+from grader.reports import html_report
+from grader.sandbox.argument_guard import ArgumentGuard
 from grader.results import Status, StudentResult
 
 REFERENCE = {aid: (ROOT / "reference" / f"{aid}.py").read_text() for aid in ("gotchas", "device_moves")}

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from grader.catalogue import load_course
-from grader.diagnosis import mutant_source
-from grader.grading import Target
+from grader.course.catalogue import load_course
+from grader.authoring.mutants import mutant_source
+from grader.engine.grading import Target
 from grader.results import AssignmentResult, Status
-from grader.submission import SubmissionFile
-from grader.validation import expected_failures, failed_checks, mutant_fails
+from grader.course.submission import SubmissionFile
+from grader.authoring.mutants import mutant_fails
+from grader.engine.validation import expected_failures, failed_checks
 
 COURSE = load_course(ROOT)
 IDS = [a.id for a in COURSE.assignments]

@@ -9,10 +9,10 @@ import textwrap
 import pytest
 
 from conftest import ROOT, grade_source
-from grader import boundary, transport
-from grader.outputs import write_batch
+from grader.wire import boundary, transport
+from grader.reports.outputs import write_batch
 from grader.results import StudentResult
-from grader.workers import failure_from_error
+from grader.engine.workers import failure_from_error
 
 NASTY = "a\udc80b\x1b[31m\x00\r\nc\td\u202e\x85"
 
@@ -86,8 +86,8 @@ def test_a_frame_bomb_costs_the_grader_its_size_not_gigabytes():
     """The receiving path (framing, transport) on a 63 MB `[{},{},...]` frame, in a fresh process."""
     script = textwrap.dedent("""
         import os, resource, socket, struct, time
-        from grader import transport
-        from grader.framing import recv_frame
+        from grader.wire import transport
+        from grader.wire.framing import recv_frame
         a, b = socket.socketpair()
         if os.fork() == 0:
             a.close()

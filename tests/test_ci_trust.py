@@ -12,10 +12,10 @@ import sys
 import pytest
 
 from conftest import ROOT
-from grader.catalogue import BUNDLE_MARKER, load_bundle, load_course
-from grader.github import annotations, summary_markdown
-from grader.handles import load_store
-from grader.release import build_release
+from grader.course.catalogue import BUNDLE_MARKER, load_bundle, load_course
+from grader.reports.github import annotations, summary_markdown
+from grader.engine.handles import load_store
+from grader.engine.release import build_release
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
 from test_release import run
 
@@ -81,7 +81,7 @@ def test_ci_hidden_ignores_the_students_own_checks(released, student_repo, tmp_p
 import shutil
 from pathlib import Path
 
-from grader.checks import points
+from grader.authoring.checks import points
 
 Path(r"{graded}").mkdir(parents=True, exist_ok=True)
 Path(r"{graded}", "stolen-marker.txt").write_text("the student's checks ran")

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from grader.catalogue import load_course
+from grader.course.catalogue import load_course
 from grader.cli import main
 
 SAMPLE = ROOT / "examples" / "sample_class"

@@ -9,14 +9,15 @@ import pytest
 import torch
 
 from conftest import ROOT, grade_source
-from grader.catalogue import load_course
-from grader.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, mutant_hint, mutant_source, same
+from grader.course.catalogue import load_course
+from grader.authoring.mutants import mutant_hint, mutant_source
+from grader.engine.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, same
 from grader.errors import UsageError
-from grader.grading import Grader, Target
-from grader.handles import ProbeCall, in_students_words, load_store, save_store
-from grader.submission import SubmissionFile
-from grader.validation import expected_failures, failed_checks, unhinted_checks, validate_assignment
-from grader.workers import WorkerFailure
+from grader.engine.grading import Grader, Target
+from grader.engine.handles import ProbeCall, in_students_words, load_store, save_store
+from grader.course.submission import SubmissionFile
+from grader.engine.validation import expected_failures, failed_checks, unhinted_checks, validate_assignment
+from grader.engine.workers import WorkerFailure
 
 COURSE = load_course(ROOT)
 IDS = [a.id for a in COURSE.assignments]

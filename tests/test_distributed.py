@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from grader import gradescope
+from grader.reports import gradescope
 from grader.cli import main
-from grader.diagnosis import mutant_source
-from grader.grading import grade_batch
-from grader.submission import read_submission
+from grader.authoring.mutants import mutant_source
+from grader.engine.grading import grade_batch
+from grader.course.submission import read_submission
 
 distributed = pytest.importorskip("distributed")
 IDS = ["tensor_creation", "gotchas"]
@@ -47,7 +47,7 @@ def _grade(grader, subs, **kwargs):
     assignments = [course.get(a) for a in IDS]
     submissions = [read_submission(p.name, p, IDS) for p in sorted(subs.iterdir())]
     if "client" in kwargs:
-        from grader.distributed import grade_on_cluster
+        from grader.engine.distributed import grade_on_cluster
         return grade_on_cluster(kwargs["client"], grader, assignments, submissions, kwargs.get("progress"))
     return grade_batch(grader, assignments, submissions)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import failed_checks, grade_source
-from grader import landlock
+from grader.sandbox import landlock
 from grader.results import Status
 
 REF = "reference/tensor_creation.py"
@@ -127,15 +127,13 @@ def test_workers_run_under_landlock_where_the_kernel_has_it(grader):
     assert result.output.startswith("tcp: Permission denied"), result.output
 
 
-def test_a_layer_the_worker_could_not_apply_is_named_in_the_report(course, grader, monkeypatch):
+def test_a_layer_the_worker_could_not_apply_is_named_in_the_report(course, grader):
     """Layers the worker applies itself (mounts, Landlock, rlimits, its own uid) reach the report too."""
-    from grader import forkserver
-    from grader.grading import Grader
+    from grader.engine.forkclient import ForkServer
+    from grader.engine.grading import Grader
 
     # A kernel without Landlock, played by a fork server whose Landlock says "none".
-    monkeypatch.setattr(forkserver, "_BOOT", forkserver._BOOT.replace(
-        "from grader.forkserver", "import grader.landlock as l; l.abi_version = lambda: 0; from grader.forkserver"))
-    with forkserver.ForkServer() as old_kernel, \
+    with ForkServer(prelude="import grader.sandbox.landlock as l; l.abi_version = lambda: 0") as old_kernel, \
             Grader(course, old_kernel, expected_values=grader.expected_values) as g:
         result = grade_source(g, "tensor_creation", reference_with(""))
     assert result.score == 10
@@ -167,12 +165,11 @@ def test_students_share_no_ipc_objects(grader):
             libc.msgctl(queue, 0, None)  # IPC_RMID
 
 
-def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use(monkeypatch):
-    from grader import forkserver
+def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use():
+    from grader.engine.forkclient import ForkServer
     from grader.errors import GraderError
 
-    monkeypatch.setattr(forkserver, "_BOOT", "import sys; sys.exit(3)")
-    server = forkserver.ForkServer()  # returns at once: the server starts while the grader imports
+    server = ForkServer(prelude="sys.exit(3)")  # returns at once: the server starts while the grader imports
     with pytest.raises(GraderError, match="fork server did not start"):
         server.connect()
     server.close()
@@ -184,7 +181,7 @@ def test_a_fork_server_that_cannot_start_is_one_clear_error_at_first_use(monkeyp
 # mapping's VmFlags, its AnonHugePages in MiB, and the raw call's error ("-" if none), as JSON.
 HUGE_PAGE_PROBE = """
 import ctypes, json, mmap, os, sys
-from grader.forkserver import MADV_COLLAPSE, use_huge_pages
+from grader.sandbox.forkserver import MADV_COLLAPSE, use_huge_pages
 m = mmap.mmap(-1, 64 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
 m.write(b"x" * (64 << 20))
 addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
@@ -246,8 +243,8 @@ def test_a_second_course_in_the_same_process_runs_its_own_checks(grader, server,
     (assignments.tensor_creation.checks_public): another course's checks must not."""
     import shutil
 
-    from grader.catalogue import load_course
-    from grader.grading import Grader
+    from grader.course.catalogue import load_course
+    from grader.engine.grading import Grader
 
     root = Path(__file__).resolve().parent.parent
     other = tmp_path / "course"
@@ -271,9 +268,9 @@ def test_a_fork_that_fails_is_one_checks_error_and_the_server_goes_on():
     import errno
     import socket
 
-    from grader import forkserver
-    from grader.catalogue import Limits
-    from grader.workers import ServerChannel, WorkerFailure, WorkerSpec
+    from grader.sandbox import forkserver
+    from grader.course.catalogue import Limits
+    from grader.engine.workers import ServerChannel, WorkerFailure, WorkerSpec
 
     tries = []
 

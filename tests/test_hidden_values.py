@@ -16,16 +16,16 @@ import pytest
 import torch
 
 from conftest import ROOT
-from grader import transport
-from grader.catalogue import load_course
-from grader.diagnosis import mutant_source
-from grader.checks import (CheckFailure, expect_close, expect_equal, expect_float, expect_floats, expect_keys,
+from grader.wire import transport
+from grader.course.catalogue import load_course
+from grader.authoring.mutants import mutant_source
+from grader.authoring.checks import (CheckFailure, expect_close, expect_equal, expect_float, expect_floats, expect_keys,
                            hidden_check, in_hidden_check)
-from grader.grading import Target, run_assignment
-from grader.handles import ExpectedValues, call_key
-from grader.null_students import null_students
+from grader.engine.grading import Target, run_assignment
+from grader.engine.handles import ExpectedValues, call_key
+from grader.course.null_students import null_students
 from grader.results import CheckResult, Status
-from grader.submission import SubmissionFile
+from grader.course.submission import SubmissionFile
 
 COURSE = load_course(ROOT)
 HIDDEN_IDS = [a.id for a in COURSE.assignments if a.hidden_checks.is_file()]

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from conftest import ROOT
-from grader import gradebook, gradescope, html_report, terminal
-from grader.grading import grade_batch
-from grader.submission import read_submission
+from grader.reports import gradebook, gradescope, html_report, terminal
+from grader.engine.grading import grade_batch
+from grader.course.submission import read_submission
 
 REFERENCE = (ROOT / "reference" / "tensor_creation.py").read_text()
 SLOW = REFERENCE.replace("def from_data(values):\n", "def from_data(values):\n    import time; time.sleep(0.4)\n")

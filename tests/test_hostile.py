@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, grade_source
-from grader.diagnosis import mutant_source
-from grader.grading import Grader, grade_batch
-from grader.isolation import UID_BASE
+from grader.authoring.mutants import mutant_source
+from grader.engine.grading import Grader, grade_batch
+from grader.sandbox.isolation import UID_BASE
 from grader.results import AssignmentResult
-from grader.submission import read_submission
+from grader.course.submission import read_submission
 
 CASES = sorted((FIXTURES / "hostile").glob("*.py"))
 HONEST = {"honest_reference": (ROOT / "reference" / "tensor_creation.py").read_bytes(),

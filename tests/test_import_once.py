@@ -12,8 +12,8 @@ import pytest
 from junitparser import JUnitXml, Skipped
 
 from conftest import ROOT, grade_source
-from grader import github, gradescope, html_report, terminal
-from grader.junit import to_junit
+from grader.reports import github, gradescope, html_report, terminal
+from grader.reports.junit import to_junit
 from grader.results import Status, StudentResult
 
 AID = "tensor_creation"

@@ -7,8 +7,7 @@ import sys
 
 import pytest
 
-from grader import landlock
-
+from grader.sandbox import landlock
 VERSION = landlock.abi_version()
 pytestmark = pytest.mark.skipif(VERSION == 0, reason="this kernel has no Landlock (Linux < 5.13, or not enabled)")
 
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.skipif(VERSION == 0, reason="this kernel has no Landloc
 # tries what a submission would, and prints each outcome ("ok" or the errno's name).
 TRY = """
 import errno, json, os, socket, sys
-from grader import landlock
+from grader.sandbox import landlock
 allowed, work, secret = sys.argv[1:4]
 missing = landlock.restrict({allowed: landlock.READ, work: landlock.EVERYTHING})
 

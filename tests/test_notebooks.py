@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from conftest import ROOT, failed_checks, grade_source
 from grader.cli import main
-from grader.grading import Grader
-from grader.notebook import notebook_text, read_code_cells, stub_to_notebook
-from grader.submission import MAX_FILE_BYTES
+from grader.engine.grading import Grader
+from grader.course.notebook import notebook_text, read_code_cells, stub_to_notebook
+from grader.course.submission import MAX_FILE_BYTES
 
 IDS = ["tensor_creation", "autograd_basics", "simple_net", "training_loop", "device_moves", "gotchas", "xor"]
 
@@ -115,7 +115,7 @@ def test_a_list_of_lines_is_a_normal_source():
         if isinstance(cell["source"], str):
             cell["source"] = cell["source"].splitlines(keepends=True)  # how Jupyter saves it
     assert all(isinstance(cell["source"], list) for cell in nb["cells"])
-    from grader.notebook import read_code_cells
+    from grader.course.notebook import read_code_cells
     cells, _ = read_code_cells(json.dumps(nb).encode(), "x.ipynb")
     assert any("def from_data" in c.source for c in cells)
 

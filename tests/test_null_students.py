@@ -1,4 +1,4 @@
-"""Null students (grader/null_students.py): submissions that do no work score nothing."""
+"""Null students (grader/course/null_students.py): submissions that do no work score nothing."""
 from __future__ import annotations
 
 import shutil
@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from conftest import ROOT
-from grader.catalogue import load_course
-from grader.grading import Target
-from grader.null_students import NULL_KINDS, null_source, null_students
-from grader.submission import SubmissionFile
-from grader.validation import validate_assignment
+from grader.course.catalogue import load_course
+from grader.engine.grading import Target
+from grader.course.null_students import NULL_KINDS, null_source, null_students
+from grader.course.submission import SubmissionFile
+from grader.engine.validation import validate_assignment
 
 COURSE = load_course(ROOT)
 IDS = [a.id for a in COURSE.assignments]

@@ -19,9 +19,9 @@ from conftest import ROOT
 from grader.cli import main
 from grader.errors import UsageError
 from grader.files import write_atomic
-from grader.outputs import check_junit_path, load_batch, reserved_names, write_batch
+from grader.reports.outputs import check_junit_path, load_batch, reserved_names, write_batch
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
-from grader.submission import list_entries
+from grader.course.submission import list_entries
 from grader.tempdirs import private_tempdir
 
 REFERENCE = ROOT / "reference" / "tensor_creation.py"
@@ -160,9 +160,9 @@ def test_a_student_whose_files_cannot_be_written_costs_no_one_else(tmp_path):
 
 def test_grade_names_unwritable_files_and_exits_1(tmp_path, monkeypatch):
     """The command's side: the batch completes, the failures are listed, the exit status is 1."""
-    import grader.grading
+    import grader.engine.grading
 
-    monkeypatch.setattr(grader.grading, "grade_batch",
+    monkeypatch.setattr(grader.engine.grading, "grade_batch",
                         lambda grader, assignments, subs, jobs, progress=None: [student("amy"), student("bad", "\udc80")])
     subs = tmp_path / "subs"
     for name in ("amy", "bad"):

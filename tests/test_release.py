@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from grader.cli import main
-from grader.diagnosis import mutant_source
-from grader.handles import load_store
-from grader.notebook import stub_to_notebook
-from grader.null_students import NULL_KINDS
-from grader.release import build_release
+from grader.authoring.mutants import mutant_source
+from grader.engine.handles import load_store
+from grader.course.notebook import stub_to_notebook
+from grader.course.null_students import NULL_KINDS
+from grader.engine.release import build_release
 
 IDS = ["tensor_creation", "autograd_basics", "simple_net", "training_loop", "device_moves", "gotchas", "xor"]
 
@@ -54,7 +54,7 @@ def test_release_holds_stubs_public_checks_and_no_reference(released, grader, co
 
 def test_release_expected_values_cover_only_public_checks(released, course, server):
     out, hidden = released
-    from grader.grading import Grader
+    from grader.engine.grading import Grader
     larger = []
     with Grader(course, server, include_hidden=False) as public:
         for aid in IDS:

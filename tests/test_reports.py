@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from conftest import ROOT, grade_source
-from grader import github, gradebook, gradescope, html_report, terminal
+from grader.reports import github, gradebook, gradescope, html_report, terminal
 from grader.cli import main
-from grader.diagnosis import mutant_source
-from grader.junit import to_junit
+from grader.authoring.mutants import mutant_source
+from grader.reports.junit import to_junit
 from grader.results import StudentResult
 
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}

@@ -1,7 +1,7 @@
 """The task queue: every student once per assignment, costly first, tasks shrinking, estimates learnt."""
 from __future__ import annotations
 
-from grader.scheduling import MAX_TASK_SECONDS, TaskQueue
+from grader.engine.scheduling import MAX_TASK_SECONDS, TaskQueue
 
 
 def drain(queue: TaskQueue, true_cost: dict[str, float] | None = None) -> list[tuple[str, range]]:

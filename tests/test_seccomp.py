@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, grade_source
-from grader import seccomp
-
+from grader.sandbox import seccomp
 ARCH = seccomp.ARCHES.get(os.uname().machine)
 needs_filter = pytest.mark.skipif(ARCH is None, reason=f"no seccomp filter for {os.uname().machine}")
 
@@ -22,7 +21,7 @@ needs_filter = pytest.mark.skipif(ARCH is None, reason=f"no seccomp filter for {
 # each outcome: "ok" or the errno's name.
 TRY = r"""
 import ctypes, errno, json, os, socket, subprocess, sys, threading
-from grader import seccomp
+from grader.sandbox import seccomp
 missing = seccomp.install() if sys.argv[1] == "filtered" else []
 n = seccomp.ARCHES[os.uname().machine].numbers
 libc = ctypes.CDLL(None, use_errno=True)
@@ -183,14 +182,12 @@ def test_unsupported_architecture_is_reported_missing(monkeypatch):
     assert seccomp.install() == ["seccomp filter (none for riscv64)"]
 
 
-def test_worker_without_a_filter_says_so_and_grading_goes_on(course, grader, monkeypatch):
-    from grader import forkserver
-    from grader.grading import Grader
+def test_worker_without_a_filter_says_so_and_grading_goes_on(course, grader):
+    from grader.engine.forkclient import ForkServer
+    from grader.engine.grading import Grader
 
     # An architecture we have no filter for, played by a fork server whose seccomp says so.
-    monkeypatch.setattr(forkserver, "_BOOT", forkserver._BOOT.replace(
-        "from grader.forkserver", "import grader.seccomp as s; s._machine = lambda: 'riscv64'; from grader.forkserver"))
-    with forkserver.ForkServer() as other_arch, \
+    with ForkServer(prelude="import grader.sandbox.seccomp as s; s._machine = lambda: 'riscv64'") as other_arch, \
             Grader(course, other_arch, expected_values=grader.expected_values) as g:
         result = grade_source(g, "tensor_creation", (ROOT / "reference" / "tensor_creation.py").read_bytes())
     assert result.score == 10

@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, grade_source
-from grader.catalogue import DEFAULT_SECRET, SECRET_ENV, SECRET_FILE, load_course, read_secret
+from grader.course.catalogue import DEFAULT_SECRET, SECRET_ENV, SECRET_FILE, load_course, read_secret
 from grader.cli import main
 from grader.errors import UsageError
-from grader.grading import Grader
-from grader.plugin import CheckSuiteError, hidden_generator
-from grader.release import build_release
-from grader.validation import validate_assignment
+from grader.engine.grading import Grader
+from grader.engine.plugin import CheckSuiteError, hidden_generator
+from grader.engine.release import build_release
+from grader.engine.validation import validate_assignment
 
 # Every assignment whose hidden checks compare with expected values (device_moves' hidden
 # checks build their models in the probes and compare with literals).

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from grader.errors import UsageError
-from grader.submission import list_entries, read_submission, safe_name
+from grader.course.submission import list_entries, read_submission, safe_name
 
 IDS = ["tensor_creation"]
 

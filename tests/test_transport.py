@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader import transport
-from grader.transport import Opaque, TensorLike, TransportError
+from grader.wire import transport
+from grader.wire.transport import Opaque, TensorLike, TransportError
 
 
 def roundtrip(v):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import watch
+from grader.engine import watch
 from grader.results import AssignmentResult, CheckResult, Status
-from grader.watch import Verdict
+from grader.engine.watch import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = (ROOT / "reference" / "tensor_creation.py").read_text()

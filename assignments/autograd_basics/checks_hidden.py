@@ -1,7 +1,7 @@
 """Hidden checks for autograd_basics: other points, functions, shapes and dtypes."""
 import torch
 
-from grader.checks import CheckFailure, expect_close, points
+from grader.authoring.checks import CheckFailure, expect_close, points
 
 
 @points(1)

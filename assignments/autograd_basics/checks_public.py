@@ -1,7 +1,7 @@
 """Public checks for autograd_basics: the lesson's examples."""
 import torch
 
-from grader.checks import CheckFailure, expect_close, points
+from grader.authoring.checks import CheckFailure, expect_close, points
 
 FLOAT32_HINT = "Make the leaf float32: torch.tensor(x, requires_grad=True) is float32 already."
 

@@ -1,5 +1,5 @@
 """Hidden checks for device_moves: buffers, empty models, many tensors."""
-from grader.checks import CheckFailure, expect_equal, points
+from grader.authoring.checks import CheckFailure, expect_equal, points
 
 
 @points(2)

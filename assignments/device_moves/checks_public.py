@@ -1,11 +1,11 @@
 """Public checks for device_moves: the meta device stands in for a GPU everywhere, and
 pick_device's cuda branch is seen by reporting CUDA available. What only a real GPU
 shows (test_cuda_paths) counts where there is one; elsewhere it is skipped, and a
-skipped check counts in no total (see grader/plugin.py)."""
+skipped check counts in no total (see grader/engine/plugin.py)."""
 import pytest
 import torch
 
-from grader.checks import CheckFailure, expect_close, expect_equal, points
+from grader.authoring.checks import CheckFailure, expect_close, expect_equal, points
 
 
 def check_moved(got, device, what):

@@ -1,7 +1,7 @@
 """Hidden checks for gotchas: the shapes where the bugs hide silently."""
 import torch
 
-from grader.checks import expect_close, points
+from grader.authoring.checks import expect_close, points
 
 
 @points(1)

@@ -1,7 +1,7 @@
 """Public checks for gotchas: each classic bug, caught in the lesson's setting."""
 import torch
 
-from grader.checks import CheckFailure, expect_close, expect_float, expect_type, points
+from grader.authoring.checks import CheckFailure, expect_close, expect_float, expect_type, points
 
 
 def state(seed):

@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from grader.sandbox import need
+from grader.authoring.probes import need
 
 
 def net_structure(student, *sizes):

@@ -1,7 +1,7 @@
 """Hidden checks for tensor_creation: inputs students have not seen."""
 import torch
 
-from grader.checks import expect_array, expect_close, expect_fields, points
+from grader.authoring.checks import expect_array, expect_close, expect_fields, points
 
 
 def draws(gen):

@@ -1,7 +1,7 @@
 """Public checks for tensor_creation: the lesson's own examples."""
 import torch
 
-from grader.checks import expect_array, expect_close, expect_fields, points
+from grader.authoring.checks import expect_array, expect_close, expect_fields, points
 
 FLOAT32_HINT = "Pass dtype=torch.float32: models work in float32, whatever the numbers look like."
 

@@ -6,7 +6,7 @@ student's function of the same name with the given arguments.
 import numpy as np
 import torch
 
-from grader.sandbox import need
+from grader.authoring.probes import need
 
 
 def describe_made(student, shape, dtype, device, requires_grad):

@@ -1,7 +1,7 @@
 """Hidden checks for training_loop: stale gradients, another model, eval-mode models."""
 import torch
 
-from grader.checks import CheckFailure, expect_close, expect_float, expect_floats, points, seeded_tensors
+from grader.authoring.checks import CheckFailure, expect_close, expect_float, expect_floats, points, seeded_tensors
 
 
 def data(gen, n, outputs):

@@ -2,10 +2,10 @@
 import torch
 from torch import nn
 
-from grader.sandbox import need
+from grader.authoring.probes import need
 
 # Functions whose job is to change an argument (argument name: position); every other
-# call must leave its arguments as they came (grader/argument_guard.py).
+# call must leave its arguments as they came (grader/sandbox/argument_guard.py).
 MUTATES = {"train": {"model": 0}}
 
 ARCHS = {

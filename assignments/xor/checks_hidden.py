@@ -1,7 +1,7 @@
 """Hidden checks for xor: default training length, other sizes, many seeds."""
 import torch
 
-from grader.checks import CheckFailure, expect_close, expect_equal, points, seeded_tensors
+from grader.authoring.checks import CheckFailure, expect_close, expect_equal, points, seeded_tensors
 
 
 def init(gen, hidden=4):

@@ -1,7 +1,7 @@
 """Public checks for xor: the data, the model, Adam training and a reliable solve."""
 import torch
 
-from grader.checks import CheckFailure, expect_close, expect_equal, expect_floats, points, seeded_tensors
+from grader.authoring.checks import CheckFailure, expect_close, expect_equal, expect_floats, points, seeded_tensors
 
 LAYERS = ["Linear", "ReLU", "Linear", "Sigmoid"]
 

@@ -4,10 +4,10 @@ import time
 import torch
 from torch import nn
 
-from grader.sandbox import need
+from grader.authoring.probes import need
 
 # Functions whose job is to change an argument (argument name: position); every other
-# call must leave its arguments as they came (grader/argument_guard.py).
+# call must leave its arguments as they came (grader/sandbox/argument_guard.py).
 MUTATES = {"train": {"model": 0}}
 
 X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -45,6 +45,6 @@ def solve_run(student, seeds):
         with torch.no_grad():
             out = model(X.clone())
         # 0 within the 5 s budget, so a run's answer repeats exactly and
-        # a known mistake's recorded answers can be recognised (grader/diagnosis.py).
+        # a known mistake's recorded answers can be recognised (grader/engine/diagnosis.py).
         runs.append({"seed": seed, "out": out, "seconds": round(seconds, 1) if seconds > 5.0 else 0.0})
     return runs

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from grader.catalogue import Assignment, Course
+from grader.course.catalogue import Assignment, Course
 from grader.errors import UsageError
-from grader.grading import Grader, targets_for
+from grader.engine.grading import Grader, targets_for
 from grader.results import AssignmentResult, Status
-from grader.submission import read_submission
-from grader.terminal import check_lines
+from grader.course.submission import read_submission
+from grader.reports.terminal import check_lines
 
 SUFFIXES = (".py", ".ipynb")
 ALL_PASS = "All public checks pass."

@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import boundary, transport
-from grader.catalogue import Limits
+from grader.wire import boundary, transport
+from grader.course.catalogue import Limits
 from grader.errors import GraderError
-from grader.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame
+from grader.wire.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame
 
 
 IMPORT_HINT = ("Move slow work (training, downloads, input()) under "

@@ -18,11 +18,11 @@ from typing import Any, Callable
 import pytest
 import torch
 
-from grader.checks import CheckFailure, hidden_check, without_expected_values
-from grader.diagnosis import KnownMistake, diagnose
-from grader.handles import ExpectedValues, ProbeCall, StudentHandle
+from grader.authoring.checks import CheckFailure, hidden_check, without_expected_values
+from grader.engine.diagnosis import KnownMistake, diagnose
+from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle
 from grader.results import CheckResult, Status
-from grader.workers import WorkerFailure
+from grader.engine.workers import WorkerFailure
 
 # A changed argument is a wrong answer, not a crash.
 _FAILURE_STATUS = {"timeout": Status.TIMEOUT, "import_timeout": Status.TIMEOUT, "mutated": Status.FAILED}

@@ -17,18 +17,18 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Callable, Iterable
 
-from grader.catalogue import Assignment, Course
-from grader.diagnosis import (KnownMistake, expected_only, known_mistakes, mutant_fails, mutant_hint, mutant_source,
-                              store_entries)
+from grader.course.catalogue import Assignment, Course
+from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
+from grader.engine.diagnosis import KnownMistake, expected_only, known_mistakes, store_entries
 from grader.errors import GraderError, UsageError
-from grader.forkserver import ForkServer
-from grader.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
-from grader.notebook import NotebookError, cells_payload, read_code_cells
-from grader.plugin import GraderPlugin, run_suite
+from grader.engine.forkclient import ForkServer
+from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
+from grader.course.notebook import NotebookError, cells_payload, read_code_cells
+from grader.engine.plugin import GraderPlugin, run_suite
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
-from grader.scheduling import TaskQueue
-from grader.submission import Submission, SubmissionFile
-from grader.workers import ServerChannel, WorkerFailure, WorkerSpec
+from grader.engine.scheduling import TaskQueue
+from grader.course.submission import Submission, SubmissionFile
+from grader.engine.workers import ServerChannel, WorkerFailure, WorkerSpec
 
 REFERENCE = "__reference__"
 
@@ -84,7 +84,7 @@ class Grader:
     def expected(self, assignment: Assignment) -> dict[str, bytes]:
         """The reference's answers to every expected.* call of the checks, once per batch:
         recorded by running the checks on the reference, or read from stored files.
-        The same store holds the known mistakes' answers (grader/diagnosis.py)."""
+        The same store holds the known mistakes' answers (grader/engine/diagnosis.py)."""
         if assignment.id not in self.expected_values:
             ref = self.course.reference_dir / f"{assignment.id}.py"
             if not ref.is_file():
@@ -288,9 +288,9 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
     """Grade every submission on every assignment; results sorted by student.
 
     With jobs=1 each assignment is one pytest session here. Otherwise tasks (an
-    assignment and a slice of students, sized as the batch runs: grader/scheduling.py)
+    assignment and a slice of students, sized as the batch runs: grader/engine/scheduling.py)
     go to a local pool of `jobs` processes sharing one fork server, or to any other
-    executor (grader/distributed.py passes a Dask cluster's) with the `task` that runs
+    executor (grader/engine/distributed.py passes a Dask cluster's) with the `task` that runs
     there; one task per slot at a time, so each task's duration is its own.
     """
     assignments = list(assignments)

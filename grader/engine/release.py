@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, SECRET_FILE, Course
+from grader.course.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, SECRET_FILE, Course
 from grader.errors import UsageError
 from grader.files import write_atomic
-from grader.forkserver import ForkServer
-from grader.grading import Grader
-from grader.handles import save_store
+from grader.engine.forkclient import ForkServer
+from grader.engine.grading import Grader
+from grader.engine.handles import save_store
 
 WORKFLOW = """\
 name: grade

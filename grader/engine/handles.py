@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from grader import boundary, transport
-from grader.workers import ServerChannel, Worker, WorkerFailure, WorkerSpec
+from grader.wire import boundary, transport
+from grader.engine.workers import ServerChannel, Worker, WorkerFailure, WorkerSpec
 
 OUTPUT_KEEP = 4096  # bytes of a student's output kept for the report, head and tail each
 

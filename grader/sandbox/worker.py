@@ -19,10 +19,13 @@ from typing import Any, Callable
 
 import torch
 
-from grader import seccomp, transport  # here, in the fork server: the worker cannot once the course is hidden
-from grader.argument_guard import guard
-from grader.boundary import MESSAGE, NAME, cap_notes, clip
-from grader.framing import PeerClosed, recv_frame, send_frame
+from grader.sandbox import seccomp  # here, in the fork server: the worker cannot once the course is hidden
+
+from grader.wire import transport
+from grader.sandbox.argument_guard import guard
+from grader.sandbox.probes import MissingName, NotCallable, need
+from grader.wire.boundary import MESSAGE, NAME, cap_notes, clip
+from grader.wire.framing import PeerClosed, recv_frame, send_frame
 
 
 def redirect_output(path: str) -> None:
@@ -175,24 +178,6 @@ class Probes:
         return need(student, name)
 
 
-def need(student: ModuleType, name: str) -> Callable[..., Any]:
-    """The student's callable `name` (guarded: see argument_guard), or the error that tells them it is missing."""
-    if name not in vars(student):
-        raise MissingName(name)
-    fn = vars(student)[name]
-    if not callable(fn):
-        raise NotCallable(name, transport.type_name(fn))
-    return guard.wrap(name, fn)
-
-
-class MissingName(Exception):
-    pass
-
-
-class NotCallable(Exception):
-    pass
-
-
 def serve(sock: socket.socket, student: ModuleType, probes: Probes, student_file: str, max_result: int) -> None:
     """Answer probe calls until the grader hangs up."""
     while True:
@@ -231,8 +216,7 @@ def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgro
     probes, cgroups, mounts) happens before privileges are dropped and before the
     student's module is imported.
     """
-    from grader import isolation
-
+    from grader.sandbox import isolation
     code = 0
     try:
         os.chdir("/")

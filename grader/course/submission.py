@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, NamedTuple
 
-from grader.boundary import one_line
+from grader.wire.boundary import one_line
 from grader.errors import UsageError
 
 MAX_FILE_BYTES = 8 * 2**20

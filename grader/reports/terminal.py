@@ -7,7 +7,7 @@ from typing import Callable, Iterator
 
 import click
 
-from grader import github
+from grader.reports import github
 from grader.results import AssignmentResult, Status
 
 _MARK = {Status.PASSED: ("PASS", "green"), Status.FAILED: ("FAIL", "red"), Status.ERROR: ("ERROR", "red"),

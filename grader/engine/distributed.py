@@ -20,12 +20,12 @@ from typing import Any, Callable
 
 from distributed import Client, WorkerPlugin, get_worker
 
-from grader.catalogue import Course, load_course
+from grader.course.catalogue import Course, load_course
 from grader.errors import UsageError
-from grader.forkserver import ForkServer
-from grader.grading import Grader, grade_batch, run_task
+from grader.engine.forkclient import ForkServer
+from grader.engine.grading import Grader, grade_batch, run_task
 from grader.results import AssignmentResult, StudentResult
-from grader.submission import Submission
+from grader.course.submission import Submission
 
 PLUGIN_NAME = "grader-engine"
 

@@ -21,23 +21,19 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from grader import transport
-from grader.checks import float32_close
-from grader.errors import UsageError
-from grader.handles import ProbeCall, call_key
-from grader.workers import WorkerFailure
+from grader.wire import transport
+from grader.authoring.checks import float32_close
+from grader.engine.handles import ProbeCall, call_key
+from grader.engine.workers import WorkerFailure
 
 # Entries of an expected-values store that hold known mistakes, not expected values:
 # one per (mutant, check), so a store of fewer checks is a subset of one of more.
 ENTRY_PREFIX = "mistake/"
-# A mutant's header line saying it holds only what differs from the reference.
-BASE_REFERENCE = "# base: reference"
 # " (line 3, in f)" or " (cell 2, line 3, in f)": where the code raised differs between
 # two files with the same bug, what it raised does not.
 _WHERE = re.compile(r" \((cell \d+, )?line \d+(, in [^)]*)?\)$")
@@ -60,48 +56,6 @@ class KnownMistake:
     check_id: str
     hint: str
     answers: tuple[Answer, ...]
-
-
-def mutant_header(path: Path) -> list[str]:
-    """A mutant's header: the comment lines it starts with."""
-    lines = []
-    for line in path.read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line)
-    return lines
-
-
-def mutant_fails(path: Path) -> set[str]:
-    """The checks a mutant names in its first line, `# fails: a, b`."""
-    header = mutant_header(path)
-    m = re.match(r"# fails: (.+)", header[0] if header else "")
-    if not m:
-        raise UsageError(f"{path}: the first line must be '# fails: check, ...'")
-    return {x.strip() for x in m.group(1).split(",")}
-
-
-def mutant_hint(path: Path) -> str:
-    """The hint a mutant's header gives (`# hint: ...`), or "" when it has none."""
-    for line in mutant_header(path):
-        if line.startswith("# hint:"):
-            return line.removeprefix("# hint:").strip()
-    return ""
-
-
-def mutant_source(path: Path) -> bytes:
-    """A mutant's full source: with `# base: reference` in its header, the assignment's
-    reference followed by the mutant's code (whose definitions replace the reference's);
-    without it, the file as it is."""
-    code = path.read_bytes()
-    if not any(line.strip() == BASE_REFERENCE for line in mutant_header(path)):
-        return code
-    # assignments/<id>/mutants/x.py -> reference/<id>.py, both under the course root
-    parents = path.absolute().parents
-    reference = parents[3] / "reference" / f"{parents[1].name}.py"
-    if not reference.is_file():
-        raise UsageError(f"{path}: '{BASE_REFERENCE}' but there is no {reference}")
-    return reference.read_bytes().rstrip(b"\n") + b"\n\n\n" + code
 
 
 def answers(calls: list[ProbeCall]) -> tuple[Answer, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from grader.catalogue import Assignment
+from grader.course.catalogue import Assignment
 from grader.results import StudentResult
 
 

@@ -19,7 +19,7 @@ from typing import Iterator
 
 import nbformat
 
-from grader.boundary import NAME, NOTES, clip, without_surrogates
+from grader.wire.boundary import NAME, NOTES, clip, without_surrogates
 
 _LINE_MAGIC = re.compile(r"^([^\S\n]*)([%!].*)$", re.MULTILINE)
 MAX_CODE_CELLS = 2000  # non-empty code cells run per notebook; the rest are noted, not run

@@ -34,7 +34,7 @@ from typing import Any, Iterator
 import pytest
 import torch
 
-from grader.transport import Opaque, TensorLike
+from grader.wire.transport import Opaque, TensorLike
 
 
 def points(n: float) -> pytest.MarkDecorator:

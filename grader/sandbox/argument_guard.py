@@ -38,7 +38,7 @@ class Change:
     what: str
 
     def as_error(self) -> dict[str, str]:
-        """The worker's reply for a call that changed an argument (grader.workers reads it)."""
+        """The worker's reply for a call that changed an argument (grader.engine.workers reads it)."""
         return {"kind": "mutated", "function": self.function, "argument": self.argument,
                 "part": self.part, "what": self.what}
 

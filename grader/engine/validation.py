@@ -1,18 +1,18 @@
 """Check the checks: the reference scores full, the stub its documented score, each
 mutant fails exactly the checks its header names (`# fails: check_a, check_b`) and gets
 its own hint (`# hint: ...`) on each of them, and each null student
-(grader/null_students.py) scores nothing."""
+(grader/course/null_students.py) scores nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.catalogue import Assignment
-from grader.diagnosis import mutant_fails, mutant_hint, mutant_source
-from grader.grading import Grader, Target
-from grader.null_students import null_students
+from grader.course.catalogue import Assignment
+from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
+from grader.engine.grading import Grader, Target
+from grader.course.null_students import null_students
 from grader.results import AssignmentResult, Status
-from grader.submission import SubmissionFile
+from grader.course.submission import SubmissionFile
 
 
 def expected_failures(path: Path, result: AssignmentResult) -> set[str]:

@@ -27,7 +27,7 @@ NOTES = 20     # notes kept from loading one submission; the rest are counted
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MARKER_ROOM = len("[... 999999999999 characters cut]")
-# "argument", "part" and "what" describe an argument a call changed (grader/argument_guard.py).
+# "argument", "part" and "what" describe an argument a call changed (grader/sandbox/argument_guard.py).
 _ERROR_FIELDS = {"kind": NAME, "name": NAME, "type": NAME, "function": NAME, "message": MESSAGE, "where": WHERE,
                  "argument": NAME, "part": NAME, "what": MESSAGE}
 
@@ -85,7 +85,7 @@ def clean_error(err: Any) -> dict[str, Any]:
 
 def clean_value(value: Any) -> Any:
     """A decoded value with every string in it cleaned and capped; numbers and tensors as they are."""
-    from grader.transport import Opaque, TensorLike  # here: reading a notebook needs no torch
+    from grader.wire.transport import Opaque, TensorLike  # here: reading a notebook needs no torch
 
     t = type(value)
     if t is str:

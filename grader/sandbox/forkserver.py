@@ -1,39 +1,31 @@
 """The fork server: a process that has paid for `import torch` once and forks workers.
 
-The grader starts it through `ForkServer` (at the end of this module), as
-`python -I -c _BOOT SOCKET_PATH`; this module imports no torch until `serve`. It holds no
+The grader starts it through `ForkServer` (grader/engine/forkclient.py), as
+`python -I -c BOOT SOCKET_PATH`; this module imports no torch until `serve`. It holds no
 check, reference or expected value, so a worker forked from it inherits nothing
 secret. For each request it forks a supervisor, which (as root) enters fresh PID and
 network namespaces and forks the worker as PID 1 there: killing the worker then kills
 everything it started, daemons included, and the worker has no network. The
 supervisor reports the worker's PID and missing layers, later how it ended.
-Isolation itself is grader/isolation.py.
+Isolation itself is grader/sandbox/isolation.py.
 """
 from __future__ import annotations
 
 import ctypes
 import gc
+import importlib
 import json
 import os
 import resource
 import selectors
-import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from grader.errors import GraderError
-from grader.framing import PeerClosed, recv_frame
-from grader.tempdirs import temp_env
-
-if TYPE_CHECKING:
-    from grader.workers import ServerChannel
+from grader.wire.framing import PeerClosed, recv_frame
 
 
 def warm_up() -> None:
@@ -56,9 +48,14 @@ def warm_up() -> None:
         model.eval()(x)
     torch.empty(2, device="meta")
 
-    import grader.isolation  # noqa: F401
-    import grader.sandbox  # noqa: F401
-    import grader.transport  # noqa: F401
+    import grader.sandbox.isolation  # noqa: F401
+    import grader.sandbox.worker  # noqa: F401
+    import grader.wire.transport  # noqa: F401
+
+    # Workers cannot read the grader's files once confined, so what an assignment's
+    # probes import must be loaded here: the authoring API's `need` (a re-export of
+    # grader.sandbox.probes). By name: the sandbox depends on nothing above it.
+    importlib.import_module("grader.authoring.probes")
 
 
 MADV_HUGEPAGE, MADV_COLLAPSE = 14, 25
@@ -95,8 +92,8 @@ def use_huge_pages() -> int:
 
 def spawn(spec: dict[str, Any]) -> tuple[int, int]:
     """Fork supervisor and worker; return (grader's socket fd, status pipe read fd)."""
-    from grader import isolation, sandbox
-
+    from grader.sandbox import isolation
+    from grader.sandbox.worker import worker_main
     grader_end, worker_end = socket.socketpair()
     status_r, status_w = os.pipe()
     try:
@@ -125,7 +122,7 @@ def spawn(spec: dict[str, Any]) -> tuple[int, int]:
                 isolation.die_with_parent()
                 os.setsid()
                 signal.signal(signal.SIGINT, signal.default_int_handler)  # student code runs as under python
-                sandbox.worker_main(worker_end, spec, uid, cgroups, "mount" in namespaces, missing)
+                worker_main(worker_end, spec, uid, cgroups, "mount" in namespaces, missing)
             worker_end.close()
             os.write(status_w, (json.dumps({"pid": worker, "missing": missing}) + "\n").encode())
             _, status = os.waitpid(worker, 0)
@@ -151,8 +148,7 @@ def _close_fds_except(keep: set[int]) -> None:
 
 
 def serve(path: str) -> None:
-    from grader import isolation
-
+    from grader.sandbox import isolation
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     # Ctrl-C in a terminal signals the whole process group: the grader handles it and closes
     # us (so do its exit and our stdin's EOF); a traceback from here would only be noise.
@@ -222,74 +218,3 @@ def answer(conn: socket.socket, spec: dict[str, Any], start: Any = spawn) -> Non
     finally:
         for fd in fds:
             os.close(fd)
-
-
-# -- the grader's side ------------------------------------------------------------------
-class ForkServer:
-    """Owns the fork-server process; `connect()` gives each grading process its channel.
-
-    Starting returns at once: the server imports torch while the grader imports its own
-    (about a second saved on every command); the first `connect()` waits until it is ready.
-    """
-
-    def __init__(self) -> None:
-        # One private folder: the socket, and the server's temp folder (torch's caches
-        # included); close() removes it all.
-        self._dir = tempfile.mkdtemp(prefix="grader-fs-")
-        self.path = os.path.join(self._dir, "sock")
-        self._ready = False
-        server_tmp = os.path.join(self._dir, "tmp")
-        os.mkdir(server_tmp)
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL")}
-        env.update(temp_env(server_tmp), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
-        # _BOOT puts the grader package's own folder first on sys.path.
-        self.proc: subprocess.Popen[str] | None = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, self.path], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=None, env=env, text=True)
-
-    @classmethod
-    def attach(cls, path: str) -> "ForkServer":
-        """A handle on a ready fork server another process started (for pool processes)."""
-        server = cls.__new__(cls)
-        server.path, server.proc, server._dir, server._ready = path, None, None, True
-        return server
-
-    def wait_ready(self) -> None:
-        if self._ready:
-            return
-        assert self.proc is not None
-        line = self.proc.stdout.readline() if self.proc.stdout else ""
-        if line.strip() != "ready":
-            self.close()
-            raise GraderError("the fork server did not start (is torch installed for this Python?)")
-        self._ready = True
-
-    def connect(self) -> "ServerChannel":
-        from grader.workers import ServerChannel
-
-        self.wait_ready()
-        return ServerChannel(self.path)
-
-    def close(self) -> None:
-        if self.proc is None:  # attached: the owner closes it
-            return
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for pipe in (self.proc.stdout, self.proc.stdin):
-            if pipe:
-                pipe.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
-
-    def __enter__(self) -> "ForkServer":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-# -I drops PYTHONPATH, so put the grader's own folder on sys.path by hand: an
-# editable checkout then works without installing, and nothing else is added.
-_BOOT = "import sys; sys.path.insert(0, %r); from grader.forkserver import serve; serve(sys.argv[1])" % (
-    str(Path(__file__).resolve().parent.parent))

@@ -13,11 +13,11 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from grader import gradebook, gradescope, html_report
-from grader.catalogue import Assignment
+from grader.reports import gradebook, gradescope, html_report
+from grader.course.catalogue import Assignment
 from grader.errors import UsageError
 from grader.files import write_atomic
-from grader.junit import to_junit
+from grader.reports.junit import to_junit
 from grader.results import StudentResult
 
 GRADEBOOK, BATCH, CLASS_REPORT = "grades.csv", "batch.json", "index.html"

@@ -14,7 +14,7 @@ import jinja2
 
 from grader.results import Status, StudentResult
 
-_env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"),
+_env = jinja2.Environment(loader=jinja2.PackageLoader("grader.reports", "templates"),
                           autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
                           trim_blocks=True, lstrip_blocks=True)
 

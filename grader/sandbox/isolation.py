@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import landlock  # imported here: the worker cannot once the course is hidden
+from grader.sandbox import landlock  # imported here: the worker cannot once the course is hidden
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000

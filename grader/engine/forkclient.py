@@ -1,0 +1,92 @@
+"""The grader's handle on the fork server (grader/sandbox/forkserver.py): starts it, waits
+until it has imported torch, gives each grading process a channel to it, and stops it.
+
+This is the only place that names the server's module, and only as text (boot_line): the
+grader never imports sandbox code.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.engine.workers import ServerChannel
+from grader.errors import GraderError
+from grader.tempdirs import temp_env
+
+
+class ForkServer:
+    """Owns the fork-server process; `connect()` gives each grading process its channel.
+
+    Starting returns at once: the server imports torch while the grader imports its own
+    (about a second saved on every command); the first `connect()` waits until it is ready.
+    """
+
+    def __init__(self, prelude: str = "") -> None:
+        # One private folder: the socket, and the server's temp folder (torch's caches
+        # included); close() removes it all.
+        self._dir = tempfile.mkdtemp(prefix="grader-fs-")
+        self.path = os.path.join(self._dir, "sock")
+        self._ready = False
+        server_tmp = os.path.join(self._dir, "tmp")
+        os.mkdir(server_tmp)
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL")}
+        env.update(temp_env(server_tmp), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
+        # boot_line puts the grader package's own folder first on sys.path.
+        self.proc: subprocess.Popen[str] | None = subprocess.Popen(
+            [sys.executable, "-I", "-c", boot_line(prelude), self.path], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=None, env=env, text=True)
+
+    @classmethod
+    def attach(cls, path: str) -> "ForkServer":
+        """A handle on a ready fork server another process started (for pool processes)."""
+        server = cls.__new__(cls)
+        server.path, server.proc, server._dir, server._ready = path, None, None, True
+        return server
+
+    def wait_ready(self) -> None:
+        if self._ready:
+            return
+        assert self.proc is not None
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if line.strip() != "ready":
+            self.close()
+            raise GraderError("the fork server did not start (is torch installed for this Python?)")
+        self._ready = True
+
+    def connect(self) -> ServerChannel:
+        self.wait_ready()
+        return ServerChannel(self.path)
+
+    def close(self) -> None:
+        if self.proc is None:  # attached: the owner closes it
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stdin):
+            if pipe:
+                pipe.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> "ForkServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -I drops PYTHONPATH, so put the folder holding the grader package on sys.path by hand:
+# an editable checkout then works without installing, and nothing else is added.
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+
+def boot_line(prelude: str = "") -> str:
+    """The `python -c` program that starts the server; `prelude` runs first (tests use it to
+    play a kernel or machine without some layer)."""
+    return (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); {prelude + '; ' if prelude else ''}"
+            "from grader.sandbox.forkserver import serve; serve(sys.argv[1])")

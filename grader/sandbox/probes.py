@@ -1,0 +1,30 @@
+"""`need`: how probes (and the worker) reach a student's function, inside the sandbox.
+
+Assignments' probes import it through `grader.authoring.probes`; it runs only in the
+worker, next to the student's code.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, Callable
+
+from grader.sandbox.argument_guard import guard
+from grader.wire import transport
+
+
+def need(student: ModuleType, name: str) -> Callable[..., Any]:
+    """The student's callable `name` (guarded: see argument_guard), or the error that tells them it is missing."""
+    if name not in vars(student):
+        raise MissingName(name)
+    fn = vars(student)[name]
+    if not callable(fn):
+        raise NotCallable(name, transport.type_name(fn))
+    return guard.wrap(name, fn)
+
+
+class MissingName(Exception):
+    pass
+
+
+class NotCallable(Exception):
+    pass
