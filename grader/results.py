@@ -33,7 +33,18 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
+        """The check ran and the answer was right."""
         return self.status is Status.PASSED
+
+    @property
+    def failed(self) -> bool:
+        """Counted and not passed: a wrong answer, an error, a timeout or not run for an
+        earlier failure's reason. A skipped check (cannot run here) is neither."""
+        return self.status not in (Status.PASSED, Status.SKIPPED)
+
+    def feedback(self, separator: str = " ") -> str:
+        """What a student reads of a failure: the message, then the hint when there is one."""
+        return self.message + (f"{separator}Hint: {self.hint}" if self.hint else "")
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,13 @@
-"""Shared fixtures: one fork server for the whole test session, and ways to grade a source."""
+"""Shared fixtures: one fork server for the whole test session and graders over it.
+Helpers the tests import are in helpers.py."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import ROOT
 
 from grader.course.catalogue import Course, load_course
 from grader.engine.forkclient import ForkServer
-from grader.engine.grading import Grader, Target
-from grader.results import AssignmentResult
-from grader.course.submission import SubmissionFile
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from grader.engine.grading import Grader
 
 
 @pytest.fixture(scope="session")
@@ -38,14 +33,3 @@ def fast_grader(course, server, grader):
     with Grader(course, server, limits={"import_timeout": 2.0, "call_timeout": 2.0},
                 expected_values=grader.expected_values) as g:
         yield g
-
-
-def grade_source(grader: Grader, assignment_id: str, source: str | bytes, name: str | None = None) -> AssignmentResult:
-    """Grade one file's content as a submission for one assignment."""
-    a = grader.course.get(assignment_id)
-    data = source.encode() if isinstance(source, str) else source
-    result, = grader.grade(a, [Target("t", SubmissionFile(name or f"{assignment_id}.py", data))])
-    return result
-
-
-from grader.engine.validation import failed_checks  # noqa: E402,F401 - re-exported for the tests

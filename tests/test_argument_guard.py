@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import ROOT, grade_source
+from helpers import ROOT, grade_source
 from grader.reports import html_report
 from grader.sandbox.argument_guard import ArgumentGuard
 from grader.results import Status, StudentResult

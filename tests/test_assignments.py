@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from helpers import FIXTURES, ROOT
 from grader.course.catalogue import load_course
 from grader.authoring.mutants import mutant_source
 from grader.engine.grading import Target

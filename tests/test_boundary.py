@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT, grade_source
+from helpers import ROOT, grade_source
 from grader.wire import boundary, transport
 from grader.reports.outputs import write_batch
 from grader.results import StudentResult

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.course.catalogue import BUNDLE_MARKER, load_bundle, load_course
 from grader.reports.github import annotations, summary_markdown
 from grader.engine.handles import load_store

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.course.catalogue import load_course
 from grader.cli import main
 
@@ -19,10 +19,12 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", [[], ["list"], ["check"], ["grade"]])
-def test_every_command_has_help(command):
+@pytest.mark.parametrize("command", [[]] + [[name] for name in sorted(main.commands)])
+def test_every_command_has_help_with_an_example(command):
     result = run(*command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output
+    if command:  # each command's help ends with how to call it
+        assert "Example: grader " + command[0] in " ".join(result.output.split()), result.output
 
 
 def test_list_shows_assignments_and_points():

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import torch
 
-from conftest import ROOT, grade_source
+from helpers import ROOT, grade_source
 from grader.course.catalogue import load_course
 from grader.authoring.mutants import mutant_hint, mutant_source
 from grader.engine.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, same

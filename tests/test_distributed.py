@@ -9,7 +9,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.reports import gradescope
 from grader.cli import main
 from grader.authoring.mutants import mutant_source
@@ -114,9 +114,7 @@ def test_cli_grades_on_the_cluster_like_locally(cluster, small_class, tmp_path):
 
 
 def test_unreachable_scheduler_is_a_one_line_error(small_class, tmp_path):
-    started = time.monotonic()
     result = CliRunner().invoke(main, ["grade", str(small_class), "--out", str(tmp_path / "o"),
                                        "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "o").exists()
-    assert time.monotonic() - started < 30

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.wire import transport
 from grader.course.catalogue import load_course
 from grader.authoring.mutants import mutant_source

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.reports import gradebook, gradescope, html_report, terminal
 from grader.engine.grading import grade_batch
 from grader.course.submission import read_submission

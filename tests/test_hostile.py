@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, grade_source
+from helpers import FIXTURES, ROOT, grade_source
 from grader.authoring.mutants import mutant_source
 from grader.engine.grading import Grader, grade_batch
 from grader.sandbox.isolation import UID_BASE

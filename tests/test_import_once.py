@@ -11,7 +11,7 @@ import re
 import pytest
 from junitparser import JUnitXml, Skipped
 
-from conftest import ROOT, grade_source
+from helpers import ROOT, grade_source
 from grader.reports import github, gradescope, html_report, terminal
 from grader.reports.junit import to_junit
 from grader.results import Status, StudentResult

@@ -9,7 +9,7 @@ import types
 import pytest
 import torch
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.course.catalogue import load_course
 from grader.engine.grading import Target
 from grader.course.null_students import NULL_KINDS, null_source, null_students

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.cli import main
 from grader.errors import UsageError
 from grader.files import write_atomic

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.cli import main
 from grader.authoring.mutants import mutant_source
 from grader.engine.handles import load_store

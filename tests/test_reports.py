@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from conftest import ROOT, grade_source
+from helpers import ROOT, grade_source
 from grader.reports import github, gradebook, gradescope, html_report, terminal
 from grader.cli import main
 from grader.authoring.mutants import mutant_source

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, grade_source
+from helpers import ROOT, grade_source
 from grader.sandbox import seccomp
 ARCH = seccomp.ARCHES.get(os.uname().machine)
 needs_filter = pytest.mark.skipif(ARCH is None, reason=f"no seccomp filter for {os.uname().machine}")

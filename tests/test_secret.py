@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, grade_source
+from helpers import ROOT, grade_source
 from grader.course.catalogue import DEFAULT_SECRET, SECRET_ENV, SECRET_FILE, load_course, read_secret
 from grader.cli import main
 from grader.errors import UsageError

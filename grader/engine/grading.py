@@ -106,7 +106,7 @@ class Grader:
             finally:
                 source.close()
             self.cost[assignment.id] = time.monotonic() - started
-            failed = [c for c in result.checks if c.status not in (Status.PASSED, Status.SKIPPED)]
+            failed = [c for c in result.checks if c.failed]
             if failed:
                 raise GraderError(f"the reference solution fails {assignment.id} checks "
                                   f"{', '.join(c.check_id for c in failed)}: {failed[0].message}")

@@ -53,7 +53,7 @@ def _first_to_fix(result: AssignmentResult) -> str | None:
     if not result.handed_in:
         return f"{result.title}: {result.error or 'not handed in'}"
     for c in result.checks:
-        if c.status not in (Status.PASSED, Status.SKIPPED):  # skipped: cannot run here (no GPU), nothing to fix
+        if c.failed:  # skipped: cannot run here (no GPU), nothing to fix
             return f"{c.title}: {c.hint or c.message or c.status.value}"
     return None
 

@@ -32,7 +32,7 @@ def annotations(result: StudentResult) -> list[str]:
             if c.passed or c.status.value in ("skipped", "not_run"):  # one annotation per cause
                 continue
             file = f"file={_escape_property(a.graded_file)}," if a.graded_file else ""
-            message = c.message + (f" Hint: {c.hint}" if c.hint else "")
+            message = c.feedback()
             lines.append(f"::error {file}title={_escape_property(f'{a.assignment_id}: {c.title}')}::"
                          f"{_escape_data(message)}")
     return lines

@@ -10,7 +10,7 @@ SCHEMA = "grader.results/1"
 
 
 def _test(a: AssignmentResult, c: CheckResult, number: str) -> dict[str, Any]:
-    text = c.message + (f"\nHint: {c.hint}" if c.hint else "")
+    text = c.feedback("\n")
     test = {
         "name": f"{a.assignment_id}: {c.title}",
         "number": number,

@@ -21,7 +21,7 @@ def to_junit(results: list[StudentResult]) -> str:
                 assert prop is not None
                 ET.SubElement(prop, "property", name="points", value=f"{c.score:g}/{c.max_score:g}")
                 counts["tests"] += 1
-                text = c.message + (f"\nHint: {c.hint}" if c.hint else "")
+                text = c.feedback("\n")
                 if c.status is Status.FAILED:
                     counts["failures"] += 1
                     ET.SubElement(case, "failure", message=c.message, type="wrong answer").text = text
