@@ -19,7 +19,7 @@ from typing import Iterator
 
 import nbformat
 
-from grader.wire.boundary import NAME, NOTES, clip, without_surrogates
+from grader.wire.boundary import NAME, NOTES, clip, unix_newlines, without_surrogates
 
 _LINE_MAGIC = re.compile(r"^([^\S\n]*)([%!].*)$", re.MULTILINE)
 MAX_CODE_CELLS = 2000  # non-empty code cells run per notebook; the rest are noted, not run
@@ -108,7 +108,7 @@ def neutralise_magics(source: str) -> tuple[str, list[str], int]:
     Returns the code, the first NOTES lines replaced, and how many were replaced in all
     (a cell of 2.7 million magic lines must not become 2.7 million notes: THREATS 63).
     """
-    source = source.replace("\r\n", "\n").replace("\r", "\n")  # as Python's tokenizer reads it
+    source = unix_newlines(source)
     first = source.split("\n", 1)[0]
     if first.lstrip().startswith("%%"):
         return "pass\n", [first.strip()], 1

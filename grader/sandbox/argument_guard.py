@@ -84,9 +84,10 @@ class ArgumentGuard:
     def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         """`fn` as before, except that a change to an argument it may not change is recorded."""
         allowed = self.allowed.get(name, {})
+        names = _parameter_names(fn)  # once: a probe may call the function many times
 
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            before = [(label, value, state) for label, value in _watched(fn, args, kwargs, allowed)
+            before = [(label, value, state) for label, value in _watched(names, args, kwargs, allowed)
                       if (state := _snapshot(value)) is not None]
             result = fn(*args, **kwargs)
             for label, value, state in before:
@@ -99,9 +100,9 @@ class ArgumentGuard:
         return guarded
 
 
-def _watched(fn: Callable[..., Any], args: tuple, kwargs: dict, allowed: Mapping[str, int]) -> list[tuple[str, Any]]:
-    """(label, value) of every tensor, module or array among the arguments that may not change."""
-    names = _parameter_names(fn)
+def _watched(names: list[str], args: tuple, kwargs: dict, allowed: Mapping[str, int]) -> list[tuple[str, Any]]:
+    """(label, value) of every tensor, module or array among the arguments that may not change;
+    `names` are the function's positional parameters."""
     top = [(names[i] if i < len(names) else f"number {i + 1}", v) for i, v in enumerate(args)
            if i not in allowed.values()]
     top += [(k, v) for k, v in kwargs.items() if k not in allowed]

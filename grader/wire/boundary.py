@@ -32,9 +32,14 @@ _ERROR_FIELDS = {"kind": NAME, "name": NAME, "type": NAME, "function": NAME, "me
                  "argument": NAME, "part": NAME, "what": MESSAGE}
 
 
+def unix_newlines(text: str) -> str:
+    """`text` with \\r\\n and lone \\r as \\n, as Python's tokenizer reads source."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def clean(text: str) -> str:
     """`text` with every character a writer or terminal could choke on replaced."""
-    return _UNSAFE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _UNSAFE.sub("\ufffd", unix_newlines(text))
 
 
 def one_line(text: str, limit: int = 120) -> str:

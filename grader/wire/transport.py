@@ -158,9 +158,10 @@ def decode(data: bytes | bytearray) -> Any:
         if hlen > MAX_HEADER_BYTES:
             raise AnswerTooLarge(f"it is too large: {hlen} bytes of structure and text, "
                                  f"the limit is {MAX_HEADER_BYTES // 2**20} MiB")
-        head = bytes(data[HEADER.size:HEADER.size + hlen])
+        view = memoryview(data)  # slices of a view copy nothing; the header is copied once, below
+        head = bytes(view[HEADER.size:HEADER.size + hlen])
         _check_containers(head)
-        body = memoryview(data)[HEADER.size + hlen:]
+        body = view[HEADER.size + hlen:]
         if len(body) != blen:
             raise TransportError("truncated message")
         header_json, offsets_json = head.split(b"\n", 1)
