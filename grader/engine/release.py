@@ -145,7 +145,7 @@ def _write_bundle_course(course: Course, put: Callable[[str, bytes], None]) -> N
 
 def _vendor_wheel(folder: Path, written: list[Path]) -> str:
     """Pin the grader: a wheel of this very version inside the repo, or a version pin."""
-    source = Path(__file__).resolve().parent.parent
+    source = Path(__file__).resolve().parents[2]  # the folder holding the grader package
     if (source / "pyproject.toml").is_file():
         with tempfile.TemporaryDirectory() as tmp:
             done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
