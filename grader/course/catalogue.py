@@ -119,7 +119,7 @@ RELEASED = ".grader"  # where a released student repository keeps its course
 def find_course_root(explicit: str | Path | None = None) -> Path:
     """--course, then $GRADER_COURSE, then a released repo's .grader/ here, then this checkout."""
     candidates = [explicit, os.environ.get("GRADER_COURSE"), Path.cwd() / RELEASED,
-                  Path(__file__).resolve().parent.parent, Path.cwd()]
+                  Path(__file__).resolve().parents[2], Path.cwd()]
     for c in candidates:
         if c and (Path(c) / "assignments").is_dir():
             return Path(c).resolve()
