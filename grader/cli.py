@@ -215,6 +215,43 @@ def report(out: Path) -> None:
 
 
 @main.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for similarity.csv and similarity.html.")
+@click.option("--assignment", "assignment_ids", multiple=True, help="Compare only this assignment (repeatable).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Score from which a pair is shown on the page (default 0.5).")
+@course_option
+def similarity(submissions: Path, out: Path, assignment_ids: tuple[str, ...], threshold: float | None,
+               course: Path | None) -> None:
+    """Compare each assignment's files between students; write similarity.csv and similarity.html.
+
+    Names, comments, docstrings and the order of functions are set aside and the stub's own
+    code removed. Example: grader similarity submissions/ --out results/ --threshold 0.6
+    """
+    from grader.files import write_atomic
+    from grader.reports import similarity as sim
+
+    c = load_course(course)
+    if out.resolve().is_relative_to(submissions.resolve()):
+        raise UsageError("--out must not be inside SUBMISSIONS")
+    ids = [a.id for a in c.select(assignment_ids)]
+    subs, skipped = sim.read_class(submissions, ids, c.stubs())
+    for line in skipped:
+        click.echo(f"skipped {line}", err=True)
+    result = sim.compare_class(subs, ids, c.stubs())
+    for line in result.skipped:
+        click.echo(f"not compared: {line}", err=True)
+    threshold = sim.THRESHOLD if threshold is None else threshold
+    _make_folder(out)
+    write_atomic(out / "similarity.csv", sim.to_csv(result.pairs))
+    write_atomic(out / "similarity.html", sim.to_html(result, threshold))
+    worth = len(result.worth_a_look(threshold))
+    click.echo(f"Compared {len(result.pairs)} pairs of {len(subs)} students; {worth} scored {threshold:g} or "
+               f"more and are worth a look: {out / 'similarity.html'} (every pair: {out / 'similarity.csv'})")
+
+
+@main.command()
 @click.option("--assignment", "assignment_ids", multiple=True, help="Validate only this assignment (repeatable).")
 @course_option
 def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
