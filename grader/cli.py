@@ -109,9 +109,11 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
               help="Also write the results as JUnit XML here.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Grade on this Dask cluster (e.g. tcp://scheduler:8786); needs grader[dask].")
+@click.option("--similarity", "with_similarity", is_flag=True,
+              help="Add the pairs of similar submissions to the class report (see `grader similarity`).")
 @course_option
 def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ...], junit: Path | None,
-          scheduler: str | None, course: Path | None) -> None:
+          scheduler: str | None, with_similarity: bool, course: Path | None) -> None:
     """Grade a class: one folder or .zip per student in SUBMISSIONS.
 
     Example: grader grade submissions/ --out results/ -j 2
@@ -162,7 +164,8 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
                 if client is not None:
                     client.close()
     seconds = time.monotonic() - started
-    failures = write_batch(out, assignments, results, seconds, junit)
+    similar = _similar_pairs(subs, [a.id for a in assignments], stubs) if with_similarity else None
+    failures = write_batch(out, assignments, results, seconds, junit, similar)
     max_total = sum(a.points for a in assignments)
     mean = sum(r.score for r in results) / len(results)
     click.echo(f"Graded {len(results)} students x {len(assignments)} assignments in {seconds:.1f} s; "
@@ -173,6 +176,15 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     if flagged:
         click.echo(f"Flagged for a look ({len(flagged)}): {', '.join(flagged[:10])}" + (" ..." if len(flagged) > 10 else ""))
     _exit_on_write_failures(failures)
+
+
+def _similar_pairs(subs: list, assignment_ids: list[str], stubs: dict) -> dict:
+    """The class report's similarity section (`grade --similarity`)."""
+    from grader.reports import similarity as sim
+
+    found = sim.section(sim.compare_class(subs, assignment_ids, stubs))
+    click.echo(f"Similar submissions: {found['total']} pairs scored {found['threshold']:g} or more (in the class report)")
+    return found
 
 
 def _make_folder(out: Path) -> None:

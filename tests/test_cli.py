@@ -19,7 +19,7 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", [[], ["list"], ["check"], ["grade"]])
+@pytest.mark.parametrize("command", [[], ["list"], ["check"], ["grade"], ["similarity"]])
 def test_every_command_has_help(command):
     result = run(*command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output

@@ -339,10 +339,12 @@ def marked_lines(code: Code, other: Code) -> tuple[list[Line], int]:
     return shown, max(0, len(lines) - SHOWN_LINES)
 
 
-def summary(pairs: list[Pair]) -> list[dict]:
-    """The pairs as plain data for the class report and batch.json."""
-    return [{"student_a": p.a.student, "student_b": p.b.student, "assignment": p.assignment,
-             "score": round(p.score, 3)} for p in pairs]
+def section(result: ClassSimilarity, threshold: float = THRESHOLD) -> dict:
+    """The class report's section, as plain data kept in batch.json: the first SHOWN_PAIRS pairs worth a look."""
+    pairs = result.worth_a_look(threshold)
+    return {"threshold": threshold, "total": len(pairs),
+            "pairs": [{"student_a": p.a.student, "student_b": p.b.student, "assignment": p.assignment,
+                       "score": round(p.score, 3)} for p in pairs[:SHOWN_PAIRS]]}
 
 
 def to_html(result: ClassSimilarity, threshold: float) -> str:
