@@ -110,7 +110,7 @@ def test_winnowing_finds_every_shared_run_of_k_plus_w_minus_1_tokens():
         shared = [f"a{rng.randrange(50)}" for _ in range(t)]
         left = [f"b{rng.randrange(50)}" for _ in range(rng.randrange(30))] + shared
         right = shared + [f"c{rng.randrange(50)}" for _ in range(rng.randrange(30))]
-        prints = [{h for h, _, _ in sim.winnow(sim.kgrams([sim.Token(x, 1, 1) for x in side], {}))}
+        prints = [{h for h, _, _ in sim.winnow(sim.kgrams([sim.Token(x, 1, 1) for x in side]))}
                   for side in (left, right)]
         assert prints[0] & prints[1]
 
@@ -156,14 +156,20 @@ def test_empty_unreadable_and_broken_files_are_skipped_and_listed(tmp_path, stub
         (subs / name).mkdir()
         (subs / name / ("xor.ipynb" if name == "kim" else "xor.py")).write_bytes(content)
     (subs / "lu.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    (subs / "nia").mkdir()
+    (subs / "nia" / "xor.py").symlink_to(CLASS / "ana" / "xor.py")
+    (subs / "ola").mkdir()
+    shutil.copy(CLASS / "ana" / "simple_net.py", subs / "ola")
     (subs / "mo").mkdir()
     (subs / "mo" / "xor.py").write_text('def f(:\n    s = """never closed\n')  # tokens up to the break
     result = compare(subs, stubs, ["xor"])
     skipped = "\n".join(result.skipped)
     for words in ("hal, xor: xor.py has no code", "ivy, xor: xor.py is not UTF-8 text",
                   "jo, xor: xor.py has no code", "kim, xor: xor.ipynb is not a readable notebook",
-                  "lu: lu.zip is not a readable zip archive"):
+                  "lu: lu.zip is not a readable zip archive",
+                  "nia, xor: xor.py is a symbolic link: only regular files are accepted"):
         assert words in skipped
+    assert "ola" not in skipped  # no xor handed in: nothing to compare, nothing to say
     students = {s for p in result.pairs for s in (p.a.student, p.b.student)}
     assert students == {"ana", "ben", "chen", "dora", "mo"}
     assert (result.pairs[0].a.student, result.pairs[0].b.student) == COPIES["xor"]
@@ -173,13 +179,14 @@ HOSTILE = '</pre><script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def test_hostile_names_and_code_are_escaped_in_the_page(stubs):
-    source = (CLASS / "ana" / "xor.py").read_text() + f"\nNOTE = '{HOSTILE}'\n"
+    source = (CLASS / "ana" / "xor.py").read_text() + f"\nNOTE = '{HOSTILE}'\nLONG = '{'y' * 900_000}'\n"
     subs = [Submission(name, {"xor": SubmissionFile("xor.py", source.encode())})
             for name in (HOSTILE, "<b>two</b>")]
     result = sim.compare_class(subs, ["xor"], stubs)
     page = sim.to_html(result, 0.5)
     assert "<script>" not in page and "<img" not in page and "<b>two" not in page
     assert "&lt;script&gt;" in page and "&lt;b&gt;two&lt;/b&gt;" in page
+    assert len(page) < 50_000 and "characters cut]" in page  # a 900,000-character line is not all shown
     # The class report's section, from the same names, escapes them too.
     section = sim.section(result)
     one = StudentResult(HOSTILE, (AssignmentResult("xor", "XOR", 10.0),))

@@ -12,8 +12,10 @@ algorithms for document fingerprinting", SIGMOD 2003):
   hashes the smallest is kept, which guarantees that any match of K + W - 1 tokens or
   more is found;
 - every k-gram of the assignment's stub is removed (every student starts from it).
+The score of two files is the Jaccard overlap of their fingerprint sets, shared / all
+distinct ones: symmetric, in [0, 1], 1 for the same code however disguised.
 
-Pure: no torch, no files written. Our own ~200 lines rather than copydetect, which
+Pure: no torch, no files written. Our own code rather than copydetect, which
 tokenises with Pygments (variable names, not torch's API, kept apart), scores each file
 one way and needs numpy, Pygments and tqdm; here the normalisation knows Python and torch.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import builtins
 import csv
+import functools
 import hashlib
 import io
 import keyword
@@ -31,16 +34,18 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from grader.course.notebook import NotebookError, read_code_cells
-from grader.course.submission import Stubs, Submission, SubmissionFile, list_entries, read_submission
+from grader.course.submission import (Stubs, Submission, SubmissionFile, list_entries, not_handed_in,
+                                     read_submission)
 from grader.reports import html_report
 from grader.reports.gradebook import safe_cell
-from grader.wire.boundary import clean
+from grader.wire.boundary import clean, clip
 
 K = 8                  # tokens per k-gram: shorter runs are noise every solution shares
 W = 4                  # winnowing window: a shared run of K + W - 1 = 11 tokens is always found
 THRESHOLD = 0.5        # default score from which a pair is worth a look (tests/test_similarity.py)
-MAX_TOKENS = 100_000   # per file; a course solution has ~1,000, the rest is not read
+MAX_TOKENS = 20_000    # per file: a course solution has ~1,000; past that nothing is read (a hostile file costs ~0.5 s)
 SHOWN_LINES = 400      # lines of each file shown side by side on the page
+SHOWN_CHARS = 300      # characters of each line shown (one 8 MiB line must not make an 8 MiB page)
 SHOWN_PAIRS = 200      # pairs shown on the page (the CSV has them all)
 
 _KEPT = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
@@ -96,24 +101,22 @@ class ClassSimilarity:
 def read_source(file: SubmissionFile) -> tuple[list[tuple[int, str]], str]:
     """The code as (first line, text) chunks, one for a .py and one per code cell of a notebook,
     and the text shown for it, whose line numbers are the chunks' (CodeError if unreadable)."""
-    if file.name.endswith(".ipynb"):
+    if not file.name.endswith(".ipynb"):
         try:
-            cells, _ = read_code_cells(file.data, file.name)
-        except NotebookError as exc:
-            raise CodeError(str(exc)) from None
-        texts = [(cell.number, _lines(cell.source).rstrip("\n")) for cell in cells]
-    else:
-        try:
-            texts = [(0, _lines(file.data.decode("utf-8-sig")))]
+            text = _lines(file.data.decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise CodeError(f"{file.name} is not UTF-8 text") from None
-    if len(texts) == 1 and not texts[0][0]:
-        return [(1, texts[0][1])], clean(texts[0][1])
+        return [(1, text)], clean(text)
+    try:
+        cells, _ = read_code_cells(file.data, file.name)
+    except NotebookError as exc:
+        raise CodeError(str(exc)) from None
     chunks, shown, line = [], [], 1
-    for number, text in texts:
+    for cell in cells:
+        text = _lines(cell.source).rstrip("\n")
         chunks.append((line + 1, text))  # below its "# cell N" line
-        shown.append(f"# cell {number}\n{text}\n")
-        line += text.count("\n") + 3
+        shown.append(f"# cell {cell.number}\n{text}\n")
+        line += text.count("\n") + 3  # the "# cell N" line, the cell's lines, a blank line
     return chunks, clean("\n".join(shown))
 
 
@@ -217,14 +220,15 @@ def _logical_lines(toks: list[Token]) -> Iterator[list[Token]]:
         yield line
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stable(text: str) -> int:
     """A token's number, the same in every process (str's hash() is salted per process)."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
-def kgrams(unit: list[Token], ids: dict[str, int]) -> list[tuple[int, int, int]]:
+def kgrams(unit: list[Token]) -> list[tuple[int, int, int]]:
     """(hash, first line, last line) of each K consecutive tokens; a shorter unit is one k-gram."""
-    numbers = tuple(ids.setdefault(t.text, _stable(t.text)) for t in unit)
+    numbers = tuple(_stable(t.text) for t in unit)
     span = min(K, len(numbers))
     # A tuple of ints hashes the same in every process: no per-run salt for ints.
     return [(hash(numbers[i:i + span]), unit[i].line, unit[i + span - 1].line)
@@ -243,10 +247,9 @@ def winnow(grams: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
 
 def fingerprints(toks: list[Token], stub: frozenset[int] = frozenset()) -> dict[int, tuple[int, int]]:
     """The winnowed fingerprints of the code and the lines each covers, less any k-gram of the stub."""
-    ids: dict[str, int] = {}
     prints: dict[int, tuple[int, int]] = {}
     for unit in units(toks):
-        for h, first, last in winnow(kgrams(unit, ids)):
+        for h, first, last in winnow(kgrams(unit)):
             if h not in stub:
                 prints.setdefault(h, (first, last))
     return prints
@@ -256,8 +259,7 @@ def stub_kgrams(file: SubmissionFile | None) -> frozenset[int]:
     """Every k-gram of the stub (not only its winnowed ones: a student's window may pick any)."""
     if file is None:
         return frozenset()
-    ids: dict[str, int] = {}
-    return frozenset(h for unit in units(tokens(read_source(file)[0])) for h, _, _ in kgrams(unit, ids))
+    return frozenset(h for unit in units(tokens(read_source(file)[0])) for h, _, _ in kgrams(unit))
 
 
 def read_code(student: str, file: SubmissionFile, stub: frozenset[int]) -> Code:
@@ -287,11 +289,13 @@ def compare_class(subs: Iterable[Submission], assignment_ids: list[str], stubs: 
         removed = _stub_prints(stub_file, result.skipped)
         codes = []
         for sub in subs:
-            if aid in sub.files:
-                try:
+            try:
+                if aid in sub.files:
                     codes.append(read_code(sub.student, sub.files[aid], removed))
-                except CodeError as exc:
-                    result.skipped.append(f"{sub.student}, {aid}: {exc}")
+                elif aid in sub.problems and sub.problems[aid] != not_handed_in(aid):
+                    raise CodeError(sub.problems[aid])  # refused: a link, too big (a missing file is no news)
+            except CodeError as exc:
+                result.skipped.append(f"{sub.student}, {aid}: {exc}")
         result.pairs += [Pair(aid, a, b, score(a, b)) for a, b in combinations(codes, 2)]
     result.pairs.sort(key=lambda p: (-p.score, order[p.assignment], p.a.student, p.b.student))
     return result
@@ -301,7 +305,7 @@ def _stub_prints(stub: SubmissionFile | None, skipped: list[str]) -> frozenset[i
     try:
         return stub_kgrams(stub)
     except CodeError as exc:
-        skipped.append(f"the stub {stub.name if stub else ''}: {exc}; compared without removing it")
+        skipped.append(f"the stub: {exc}; compared without removing it")
         return frozenset()
 
 
@@ -335,7 +339,7 @@ def marked_lines(code: Code, other: Code) -> tuple[list[Line], int]:
     shared = [code.prints[h] for h in code.prints.keys() & other.prints.keys()]
     marked = {n for first, last in shared for n in range(first, last + 1)}
     lines = code.text.split("\n")  # not splitlines(): it also splits at \u2028, which the tokenizer does not
-    shown = [Line(n, text, n in marked) for n, text in enumerate(lines[:SHOWN_LINES], start=1)]
+    shown = [Line(n, clip(text, SHOWN_CHARS), n in marked) for n, text in enumerate(lines[:SHOWN_LINES], start=1)]
     return shown, max(0, len(lines) - SHOWN_LINES)
 
 
