@@ -255,3 +255,17 @@ def test_grade_similarity_section_is_kept_in_the_batch_and_rendered_again(tmp_pa
     assert 'id="similar"' in (out / "index.html").read_text()
     write_batch(out, load_course(ROOT).select(["xor"]), results, 1.0)
     assert 'id="similar"' not in (out / "index.html").read_text()  # only when asked for
+
+
+def test_grade_with_similarity_adds_the_section_to_the_class_report(tmp_path):
+    subs = tmp_path / "subs"
+    for student in ("ben", "chen", "dora"):
+        (subs / student).mkdir(parents=True)
+        shutil.copy(CLASS / student / "simple_net.py", subs / student)
+    out = tmp_path / "out"
+    result = run_cli("grade", subs, "--out", out, "-j", "1", "--assignment", "simple_net", "--similarity")
+    assert result.exit_code == 0, result.output
+    assert "Similar submissions: 1 pairs scored 0.5 or more" in result.output
+    page = (out / "index.html").read_text()
+    assert page.count("<tr><td><a href=\"ben/report.html\">ben</a> and <a href=\"dora/report.html\">dora</a>") == 1
+    assert "chen</a> and" not in page and "and <a href=\"chen" not in page
