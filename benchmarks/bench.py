@@ -26,6 +26,8 @@ watch: what a student waits for in a released repository (`grader release` to a 
   folder, the reference file as their work): a cold `grader check ID`, and with
   `grader check --watch ID` the time from a save to the verdict line (median of N saves),
   both against `python -c "import torch"`.
+similarity: `grader similarity` over the synthetic class (N students x 7 assignments,
+  every pair of files compared): wall and CPU time, the grader's peak memory.
 """
 from __future__ import annotations
 
@@ -507,6 +509,26 @@ def watch_latency(args: argparse.Namespace) -> None:
           f"{median(latencies) / torch_s:.3f} x import torch (target < 0.2); exit code on Ctrl-C {proc.returncode}")
 
 
+def similarity_batch(args: argparse.Namespace) -> None:
+    """`grader similarity` over the synthetic class: wall and CPU time, peak memory, pairs."""
+    import resource
+
+    assignments = ["tensor_creation", "autograd_basics", "simple_net", "training_loop", "device_moves",
+                   "gotchas", "xor"]
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        synthetic_class(subs, args.students, assignments)
+        started = time.perf_counter()
+        run = subprocess.run([sys.executable, "-c", "from grader.cli import main; main()", "similarity", str(subs),
+                              "--out", str(Path(tmp) / "out")], check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        pairs = sum(1 for _ in (Path(tmp) / "out" / "similarity.csv").open()) - 1
+    print(run.stdout.strip())
+    print(f"{args.students} students x {len(assignments)} assignments, {pairs} pairs: {wall:.1f} s wall, "
+          f"{usage.ru_utime + usage.ru_stime:.1f} s CPU, peak {usage.ru_maxrss / 1024:.0f} MiB RSS")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what")
@@ -532,10 +554,12 @@ def main() -> None:
     p.add_argument("--assignment", default="tensor_creation")
     p.add_argument("--saves", type=int, default=10)
     p.add_argument("--cold", type=int, default=3)
+    p = sub.add_parser("similarity", help="grader similarity over the synthetic class")
+    p.add_argument("--students", type=int, default=200)
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
     {"overhead": overhead, "hostile-batch": hostile_batch, "class": class_benchmark, "spawn": spawn,
      "dask": dask_vs_local, "attack-batch": attack_batch,
-     "watch": watch_latency}[args.what](args)
+     "watch": watch_latency, "similarity": similarity_batch}[args.what](args)
 
 
 if __name__ == "__main__":

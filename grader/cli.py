@@ -109,9 +109,11 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
               help="Also write the results as JUnit XML here.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Grade on this Dask cluster (e.g. tcp://scheduler:8786); needs grader[dask].")
+@click.option("--similarity", "with_similarity", is_flag=True,
+              help="Add the pairs of similar submissions to the class report (see `grader similarity`).")
 @course_option
 def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ...], junit: Path | None,
-          scheduler: str | None, course: Path | None) -> None:
+          scheduler: str | None, with_similarity: bool, course: Path | None) -> None:
     """Grade a class: one folder or .zip per student in SUBMISSIONS.
 
     Example: grader grade submissions/ --out results/ -j 2
@@ -162,7 +164,8 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
                 if client is not None:
                     client.close()
     seconds = time.monotonic() - started
-    failures = write_batch(out, assignments, results, seconds, junit)
+    similar = _similar_pairs(subs, [a.id for a in assignments], stubs) if with_similarity else None
+    failures = write_batch(out, assignments, results, seconds, junit, similar)
     max_total = sum(a.points for a in assignments)
     mean = sum(r.score for r in results) / len(results)
     click.echo(f"Graded {len(results)} students x {len(assignments)} assignments in {seconds:.1f} s; "
@@ -173,6 +176,15 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     if flagged:
         click.echo(f"Flagged for a look ({len(flagged)}): {', '.join(flagged[:10])}" + (" ..." if len(flagged) > 10 else ""))
     _exit_on_write_failures(failures)
+
+
+def _similar_pairs(subs: list, assignment_ids: list[str], stubs: dict) -> dict:
+    """The class report's similarity section (`grade --similarity`)."""
+    from grader.reports import similarity as sim
+
+    found = sim.section(sim.compare_class(subs, assignment_ids, stubs))
+    click.echo(f"Similar submissions: {found['total']} pairs scored {found['threshold']:g} or more (in the class report)")
+    return found
 
 
 def _make_folder(out: Path) -> None:
@@ -212,6 +224,43 @@ def report(out: Path) -> None:
     failures = render_html(out, results, batch)
     click.echo(f"Rendered {len(results)} student reports and {out / 'index.html'}")
     _exit_on_write_failures(failures)
+
+
+@main.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for similarity.csv and similarity.html.")
+@click.option("--assignment", "assignment_ids", multiple=True, help="Compare only this assignment (repeatable).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Score from which a pair is shown on the page (default 0.5).")
+@course_option
+def similarity(submissions: Path, out: Path, assignment_ids: tuple[str, ...], threshold: float | None,
+               course: Path | None) -> None:
+    """Compare each assignment's files between students; write similarity.csv and similarity.html.
+
+    Names, comments, docstrings and the order of functions are set aside and the stub's own
+    code removed. Example: grader similarity submissions/ --out results/ --threshold 0.6
+    """
+    from grader.files import write_atomic
+    from grader.reports import similarity as sim
+
+    c = load_course(course)
+    if out.resolve().is_relative_to(submissions.resolve()):
+        raise UsageError("--out must not be inside SUBMISSIONS")
+    ids = [a.id for a in c.select(assignment_ids)]
+    subs, skipped = sim.read_class(submissions, ids, c.stubs())
+    for line in skipped:
+        click.echo(f"skipped {line}", err=True)
+    result = sim.compare_class(subs, ids, c.stubs())
+    for line in result.skipped:
+        click.echo(f"not compared: {line}", err=True)
+    threshold = sim.THRESHOLD if threshold is None else threshold
+    _make_folder(out)
+    write_atomic(out / "similarity.csv", sim.to_csv(result.pairs))
+    write_atomic(out / "similarity.html", sim.to_html(result, threshold))
+    worth = len(result.worth_a_look(threshold))
+    click.echo(f"Compared {len(result.pairs)} pairs of {len(subs)} students; {worth} scored {threshold:g} or "
+               f"more and are worth a look: {out / 'similarity.html'} (every pair: {out / 'similarity.csv'})")
 
 
 @main.command()

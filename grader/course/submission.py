@@ -185,6 +185,11 @@ class _ZipSource:
         return data
 
 
+def not_handed_in(assignment_id: str) -> str:
+    """The problem recorded for an assignment a student has no file for."""
+    return f"not handed in (no {assignment_id}.py or {assignment_id}.ipynb)"
+
+
 def _read(student: str, source: _FolderSource | _ZipSource, assignment_ids: list[str], stubs: Stubs) -> Submission:
     files: dict[str, SubmissionFile] = {}
     problems: dict[str, str] = {}
@@ -214,5 +219,5 @@ def _read(student: str, source: _FolderSource | _ZipSource, assignment_ids: list
                 elif not nb_is_stub:
                     notes[aid] = f"both {py.name} and {nb.name} were submitted: {py.name} was graded"
         elif aid not in problems:
-            problems[aid] = f"not handed in (no {aid}.py or {aid}.ipynb)"
+            problems[aid] = not_handed_in(aid)
     return Submission(student, files, problems, None, notes)

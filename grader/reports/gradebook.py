@@ -14,10 +14,10 @@ def to_csv(assignments: list[Assignment] | tuple[Assignment, ...], results: list
     writer.writerow(["student", *(a.id for a in assignments), "total"])
     for r in sorted(results, key=lambda r: r.student):
         scores = {a.assignment_id: a.score for a in r.assignments}
-        writer.writerow([_cell(r.student), *(f"{scores.get(a.id, 0):g}" for a in assignments), f"{r.score:g}"])
+        writer.writerow([safe_cell(r.student), *(f"{scores.get(a.id, 0):g}" for a in assignments), f"{r.score:g}"])
     return out.getvalue()
 
 
-def _cell(text: str) -> str:
+def safe_cell(text: str) -> str:
     """Keep spreadsheets from reading a name as a formula (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
 
@@ -27,6 +28,11 @@ class Bar:
     label: str
     value: float  # 0..1 of the chart's scale
     text: str     # what the bar says (a count, a percentage)
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one of the package's templates, autoescaped."""
+    return _env.get_template(template).render(**context)
 
 
 def student_report(result: StudentResult) -> str:
@@ -69,7 +75,9 @@ def pass_rates(results: list[StudentResult]) -> list[Bar]:
                    for k, v in checks.items()), key=lambda b: (b.value, b.label))
 
 
-def class_report(results: list[StudentResult], assignment_titles: dict[str, str], seconds: float) -> str:
+def class_report(results: list[StudentResult], assignment_titles: dict[str, str], seconds: float,
+                 similar: dict | None = None) -> str:
+    """The class page; `similar` ({"threshold", "pairs"}, from `grade --similarity`) adds its section."""
     per_assignment: dict[str, list[float]] = defaultdict(list)
     maxima: dict[str, float] = {}
     for r in results:
@@ -85,4 +93,4 @@ def class_report(results: list[StudentResult], assignment_titles: dict[str, str]
         results=sorted(results, key=lambda r: r.student), stats=stats, rates=rates, means=means,
         histogram=histogram([r.score for r in results], max_total), max_total=max_total,
         seconds=seconds, flags={r.student: flags(r) for r in results},
-        flagged=sum(1 for r in results if flags(r)))
+        flagged=sum(1 for r in results if flags(r)), similar=similar)

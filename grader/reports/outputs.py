@@ -45,11 +45,16 @@ def check_junit_path(out: Path, junit: Path | None) -> None:
 
 
 def write_batch(out: Path, assignments: tuple[Assignment, ...] | list[Assignment],
-                results: list[StudentResult], seconds: float, junit: Path | None = None) -> list[str]:
-    """Write every output of the batch; return what could not be written (all else is)."""
+                results: list[StudentResult], seconds: float, junit: Path | None = None,
+                similar: dict | None = None) -> list[str]:
+    """Write every output of the batch; return what could not be written (all else is).
+
+    `similar` (`grade --similarity`) is kept in batch.json, so `grader report` shows it again."""
     out.mkdir(parents=True, exist_ok=True)
     failures = _write_students(out, results, with_json=True)
     batch = {"seconds": round(seconds, 3), "assignments": [{"id": a.id, "title": a.title} for a in assignments]}
+    if similar is not None:
+        batch["similarity"] = similar
     _write(failures, out / GRADEBOOK, partial(gradebook.to_csv, assignments, results))
     _write(failures, out / BATCH, partial(_batch_json, batch))
     _write(failures, out / CLASS_REPORT, partial(_class_report, results, batch))
@@ -80,7 +85,7 @@ def _batch_json(batch: dict) -> str:
 
 def _class_report(results: list[StudentResult], batch: dict) -> str:
     titles = {a["id"]: a["title"] for a in batch.get("assignments", [])}
-    return html_report.class_report(results, titles, float(batch.get("seconds", 0)))
+    return html_report.class_report(results, titles, float(batch.get("seconds", 0)), batch.get("similarity"))
 
 
 def _write(failures: list[str], path: Path, render: Callable[[], str]) -> None:
