@@ -232,67 +232,6 @@ def report(out: Path) -> None:
     _exit_on_write_failures(failures)
 
 
-@main.command("export")
-@click.argument("lms", type=click.Choice(["canvas", "moodle"]))
-@click.argument("graded", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@roster_option(required=True)
-@click.option("--out", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the CSV (default: DIR/canvas.csv or DIR/moodle.csv).")
-@click.option("--canvas-id", "canvas_ids", multiple=True, metavar="ASSIGNMENT=NUMBER",
-              help="Canvas's id for an assignment (in its address, /assignments/NUMBER), so the column "
-                   "updates that assignment whatever its title (repeatable).")
-@course_option
-def export(lms: str, graded: Path, roster: Path, target: Path | None, canvas_ids: tuple[str, ...],
-           course: Path | None) -> None:
-    """Write the CSV an LMS imports from a graded DIR: one row per roster student.
-
-    Students on the roster with no submission get 0 and are listed; graded
-    submissions not on the roster are listed and left out.
-    Example: grader export canvas results/ --roster roster.csv
-    """
-    from grader.course.roster import load_roster
-    from grader.files import write_atomic
-    from grader.reports import lms as lms_csv
-    from grader.reports.outputs import LMS_EXPORTS, check_output_path, load_batch
-
-    class_roster = load_roster(roster)
-    results, batch = load_batch(graded)
-    c = load_course(course)
-    assignments = c.select([a["id"] for a in batch.get("assignments", [])])
-    target = target or graded / LMS_EXPORTS[lms]
-    check_output_path(graded, target, "--out")
-    match = class_roster.match(r.student for r in results)
-    rows = lms_csv.lms_rows(assignments, results, match)
-    if lms == "canvas":
-        text = lms_csv.to_canvas(assignments, rows, lms_csv.parse_canvas_ids(canvas_ids, assignments))
-        how = (f"In Canvas: Grades > Import, choose {target.name}. Columns match assignments by "
-               f"'Title (id)' or by title (a new title makes a new assignment); Final Points is read only.")
-    else:
-        _, column, map_to = lms_csv.moodle_key(class_roster)
-        text = lms_csv.to_moodle(assignments, rows)
-        how = (f"In Moodle: Grades > Import > CSV file, choose {target.name}; Map from '{column}' to "
-               f"'{column}' ({map_to}), each assignment column to its grade item, Total and Notes to 'Ignore'.")
-    try:
-        write_atomic(target, text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
-    _report_roster(match, f"in {graded}")
-    click.echo(f"Wrote {target}: {len(rows)} students x {len(assignments)} assignments.")
-    click.echo(how)
-
-
-def _report_roster(match: Match, where: str) -> None:
-    """Name the roster students with no submission and the submissions with no roster student."""
-    if match.missing:
-        click.echo(f"note: {len(match.missing)} roster students have no submission {where} "
-                   f"(an LMS export gives them 0 and says so):", err=True)
-        for e in match.missing:
-            click.echo(f"  {e.label}", err=True)
-    if match.unknown:
-        click.echo(f"note: {len(match.unknown)} submissions {where} are not on the roster (no LMS row; add them "
-                   f"to the roster's submission column): {', '.join(match.unknown)}", err=True)
-
-
 @main.command()
 @click.option("--assignment", "assignment_ids", multiple=True, help="Validate only this assignment (repeatable).")
 @course_option
@@ -415,6 +354,67 @@ def _ci_course(course: Path | None, hidden: Path | None) -> Course:
     if course is not None:
         raise UsageError("--hidden is the whole course: drop --course")
     return load_bundle(hidden)
+
+
+@main.command("export")
+@click.argument("lms", type=click.Choice(["canvas", "moodle"]))
+@click.argument("graded", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@roster_option(required=True)
+@click.option("--out", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the CSV (default: DIR/canvas.csv or DIR/moodle.csv).")
+@click.option("--canvas-id", "canvas_ids", multiple=True, metavar="ASSIGNMENT=NUMBER",
+              help="Canvas's id for an assignment (in its address, /assignments/NUMBER), so the column "
+                   "updates that assignment whatever its title (repeatable).")
+@course_option
+def export(lms: str, graded: Path, roster: Path, target: Path | None, canvas_ids: tuple[str, ...],
+           course: Path | None) -> None:
+    """Write the CSV an LMS imports from a graded DIR: one row per roster student.
+
+    Students on the roster with no submission get 0 and are listed; graded
+    submissions not on the roster are listed and left out.
+    Example: grader export canvas results/ --roster roster.csv
+    """
+    from grader.course.roster import load_roster
+    from grader.files import write_atomic
+    from grader.reports import lms as lms_csv
+    from grader.reports.outputs import LMS_EXPORTS, check_output_path, load_batch
+
+    class_roster = load_roster(roster)
+    results, batch = load_batch(graded)
+    c = load_course(course)
+    assignments = c.select([a["id"] for a in batch.get("assignments", [])])
+    target = target or graded / LMS_EXPORTS[lms]
+    check_output_path(graded, target, "--out")
+    match = class_roster.match(r.student for r in results)
+    rows = lms_csv.lms_rows(assignments, results, match)
+    if lms == "canvas":
+        text = lms_csv.to_canvas(assignments, rows, lms_csv.parse_canvas_ids(canvas_ids, assignments))
+        how = (f"In Canvas: Grades > Import, choose {target.name}. Columns match assignments by "
+               f"'Title (id)' or by title (a new title makes a new assignment); Final Points is read only.")
+    else:
+        _, column, map_to = lms_csv.moodle_key(class_roster)
+        text = lms_csv.to_moodle(assignments, rows)
+        how = (f"In Moodle: Grades > Import > CSV file, choose {target.name}; Map from '{column}' to "
+               f"'{column}' ({map_to}), each assignment column to its grade item, Total and Notes to 'Ignore'.")
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    _report_roster(match, f"in {graded}")
+    click.echo(f"Wrote {target}: {len(rows)} students x {len(assignments)} assignments.")
+    click.echo(how)
+
+
+def _report_roster(match: Match, where: str) -> None:
+    """Name the roster students with no submission and the submissions with no roster student."""
+    if match.missing:
+        click.echo(f"note: {len(match.missing)} roster students have no submission {where} "
+                   f"(an LMS export gives them 0 and says so):", err=True)
+        for e in match.missing:
+            click.echo(f"  {e.label}", err=True)
+    if match.unknown:
+        click.echo(f"note: {len(match.unknown)} submissions {where} are not on the roster (no LMS row; add them "
+                   f"to the roster's submission column): {', '.join(match.unknown)}", err=True)
 
 
 if __name__ == "__main__":
