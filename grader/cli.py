@@ -5,13 +5,26 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from grader.course.catalogue import SECRET_ENV, SECRET_FILE, Course, load_bundle, load_course
 from grader.errors import UsageError
+
+if TYPE_CHECKING:
+    from grader.course.roster import Match
+
+
+def roster_option(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--roster FILE: the class's LMS identities (README, "Grades for an LMS")."""
+    return click.option("--roster", required=required, default=None,
+                        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        help="roster.csv: submission,name,email,sis_id,login_id,canvas_id,section "
+                             "(which student each submission is).")
+
 
 course_option = click.option("--course", type=click.Path(file_okay=False, path_type=Path), default=None,
                              help="Course folder (with assignments/ and reference/); default: this checkout.")
@@ -111,16 +124,19 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
               help="Grade on this Dask cluster (e.g. tcp://scheduler:8786); needs grader[dask].")
 @click.option("--similarity", "with_similarity", is_flag=True,
               help="Add the pairs of similar submissions to the class report (see `grader similarity`).")
+@roster_option(required=False)
 @course_option
 def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ...], junit: Path | None,
-          scheduler: str | None, with_similarity: bool, course: Path | None) -> None:
+          scheduler: str | None, with_similarity: bool, roster: Path | None, course: Path | None) -> None:
     """Grade a class: one folder or .zip per student in SUBMISSIONS.
 
     Example: grader grade submissions/ --out results/ -j 2
     """
+    from grader.course.roster import load_roster
     from grader.engine.forkclient import ForkServer
     from grader.tempdirs import private_tempdir
 
+    class_roster = load_roster(roster) if roster else None  # a bad roster costs no grading
     # Everything this run and torch put in the temp folder goes with the private one.
     with private_tempdir(), ForkServer() as server:  # it imports torch while this process does below
         from grader.reports import html_report
@@ -141,6 +157,8 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
             click.echo(f"skipped {line}", err=True)
         for line in entries.renamed:
             click.echo(f"renamed {line}", err=True)
+        if class_roster is not None:
+            _report_roster(class_roster.match(sid for sid, _ in entries.students), f"in {submissions}")
         stubs = c.stubs()
         subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries.students]
         client = _dask_client(scheduler) if scheduler else None  # fails before any work
@@ -385,6 +403,67 @@ def _ci_course(course: Path | None, hidden: Path | None) -> Course:
     if course is not None:
         raise UsageError("--hidden is the whole course: drop --course")
     return load_bundle(hidden)
+
+
+@main.command("export")
+@click.argument("lms", type=click.Choice(["canvas", "moodle"]))
+@click.argument("graded", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@roster_option(required=True)
+@click.option("--out", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the CSV (default: DIR/canvas.csv or DIR/moodle.csv).")
+@click.option("--canvas-id", "canvas_ids", multiple=True, metavar="ASSIGNMENT=NUMBER",
+              help="Canvas's id for an assignment (in its address, /assignments/NUMBER), so the column "
+                   "updates that assignment whatever its title (repeatable).")
+@course_option
+def export(lms: str, graded: Path, roster: Path, target: Path | None, canvas_ids: tuple[str, ...],
+           course: Path | None) -> None:
+    """Write the CSV an LMS imports from a graded DIR: one row per roster student.
+
+    Students on the roster with no submission get 0 and are listed; graded
+    submissions not on the roster are listed and left out.
+    Example: grader export canvas results/ --roster roster.csv
+    """
+    from grader.course.roster import load_roster
+    from grader.files import write_atomic
+    from grader.reports import lms as lms_csv
+    from grader.reports.outputs import LMS_EXPORTS, check_output_path, load_batch
+
+    class_roster = load_roster(roster)
+    results, batch = load_batch(graded)
+    c = load_course(course)
+    assignments = c.select([a["id"] for a in batch.get("assignments", [])])
+    target = target or graded / LMS_EXPORTS[lms]
+    check_output_path(graded, target, "--out")
+    match = class_roster.match(r.student for r in results)
+    rows = lms_csv.lms_rows(assignments, results, match)
+    if lms == "canvas":
+        text = lms_csv.to_canvas(assignments, rows, lms_csv.parse_canvas_ids(canvas_ids, assignments))
+        how = (f"In Canvas: Grades > Import, choose {target.name}. Columns match assignments by "
+               f"'Title (id)' or by title (a new title makes a new assignment); Final Points is read only.")
+    else:
+        _, column, map_to = lms_csv.moodle_key(class_roster)
+        text = lms_csv.to_moodle(assignments, rows)
+        how = (f"In Moodle: Grades > Import > CSV file, choose {target.name}; Map from '{column}' to "
+               f"'{column}' ({map_to}), each assignment column to its grade item, Total and Notes to 'Ignore'.")
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    _report_roster(match, f"in {graded}")
+    click.echo(f"Wrote {target}: {len(rows)} students x {len(assignments)} assignments.")
+    click.echo(how)
+
+
+def _report_roster(match: Match, where: str) -> None:
+    """Name the roster students with no submission and the submissions with no roster student."""
+    if match.missing:
+        click.echo(f"note: {len(match.missing)} roster students have no submission {where} "
+                   f"(an LMS export gives them 0 and says so):", err=True)
+        for e in match.missing:
+            click.echo(f"  {e.label}", err=True)
+    if match.unknown:
+        click.echo(f"note: {len(match.unknown)} submissions {where} are not on the roster (no LMS row; add them "
+                   f"to the roster's submission column): {', '.join(match.unknown)}", err=True)
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ def test_ids_avoid_reserved_names_and_each_other_ignoring_case(tmp_path):
 
 
 def test_reserved_names_include_the_junit_file_only_when_it_is_in_out(tmp_path):
-    assert reserved_names(tmp_path) == {"grades.csv", "batch.json", "index.html"}
+    assert reserved_names(tmp_path) == {"grades.csv", "batch.json", "index.html", "canvas.csv", "moodle.csv"}
     assert "j.xml" in reserved_names(tmp_path, tmp_path / "J.xml")
     assert "j.xml" not in reserved_names(tmp_path, tmp_path.parent / "j.xml")
 

@@ -22,13 +22,15 @@ from grader.results import StudentResult
 
 GRADEBOOK, BATCH, CLASS_REPORT = "grades.csv", "batch.json", "index.html"
 BATCH_FILES = (GRADEBOOK, BATCH, CLASS_REPORT)  # written directly in DIR
+# What `grader export LMS DIR` writes in DIR by default; no student folder may take these names.
+LMS_EXPORTS = {"canvas": "canvas.csv", "moodle": "moodle.csv"}
 STUDENT_RESULTS, STUDENT_REPORT = "results.json", "report.html"  # in DIR/<student>/
 
 
 def reserved_names(out: Path, junit: Path | None = None) -> frozenset[str]:
     """The names in DIR no student folder may take, in lower case (macOS and Windows
     compare file names ignoring case, so `Grades.CSV` is `grades.csv` there)."""
-    names = set(BATCH_FILES)
+    names = set(BATCH_FILES) | set(LMS_EXPORTS.values())
     if junit is not None and junit.resolve().parent == out.resolve():
         names.add(junit.name)
     return frozenset(n.lower() for n in names)
@@ -36,12 +38,17 @@ def reserved_names(out: Path, junit: Path | None = None) -> frozenset[str]:
 
 def check_junit_path(out: Path, junit: Path | None) -> None:
     """Refuse a --junit path that would overwrite the batch's own or a student's files."""
-    if junit is None or not junit.resolve().is_relative_to(out.resolve()):
+    check_output_path(out, junit, "--junit")
+
+
+def check_output_path(out: Path, path: Path | None, option: str) -> None:
+    """Refuse a file asked for with `option` that would overwrite the batch's own or a student's files."""
+    if path is None or not path.resolve().is_relative_to(out.resolve()):
         return
-    if junit.resolve().parent != out.resolve():
-        raise UsageError(f"--junit {junit} is inside a student's folder of {out}: put it in {out} or elsewhere")
-    if junit.name.lower() in BATCH_FILES:
-        raise UsageError(f"--junit {junit} would overwrite the batch's {junit.name.lower()}: choose another name")
+    if path.resolve().parent != out.resolve():
+        raise UsageError(f"{option} {path} is inside a student's folder of {out}: put it in {out} or elsewhere")
+    if path.name.lower() in BATCH_FILES:
+        raise UsageError(f"{option} {path} would overwrite the batch's {path.name.lower()}: choose another name")
 
 
 def write_batch(out: Path, assignments: tuple[Assignment, ...] | list[Assignment],

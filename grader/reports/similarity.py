@@ -37,7 +37,7 @@ from grader.course.notebook import NotebookError, read_code_cells
 from grader.course.submission import (Stubs, Submission, SubmissionFile, list_entries, not_handed_in,
                                      read_submission)
 from grader.reports import html_report
-from grader.reports.gradebook import safe_cell
+from grader.reports.gradebook import spreadsheet_safe
 from grader.wire.boundary import clean, clip
 
 K = 8                  # tokens per k-gram: shorter runs are noise every solution shares
@@ -323,7 +323,7 @@ def to_csv(pairs: list[Pair]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student_a", "student_b", "assignment", "score"])
     for p in pairs:
-        writer.writerow([safe_cell(p.a.student), safe_cell(p.b.student), p.assignment, f"{p.score:.3f}"])
+        writer.writerow([spreadsheet_safe(p.a.student), spreadsheet_safe(p.b.student), p.assignment, f"{p.score:.3f}"])
     return out.getvalue()
 
 
