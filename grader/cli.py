@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from grader import DISTRIBUTION
 from grader.catalogue import SECRET_ENV, SECRET_FILE, Course, load_bundle, load_course
 from grader.errors import UsageError
 
@@ -18,7 +19,7 @@ course_option = click.option("--course", type=click.Path(file_okay=False, path_t
 
 
 @click.group()
-@click.version_option(package_name="grader")
+@click.version_option(package_name=DISTRIBUTION)
 def main() -> None:
     """grader: the autograder for PyTorch courses."""
 
@@ -108,7 +109,7 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the results as JUnit XML here.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Grade on this Dask cluster (e.g. tcp://scheduler:8786); needs grader[dask].")
+              help=f"Grade on this Dask cluster (e.g. tcp://scheduler:8786); needs {DISTRIBUTION}[dask].")
 @course_option
 def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ...], junit: Path | None,
           scheduler: str | None, course: Path | None) -> None:
@@ -195,7 +196,7 @@ def _dask_client(address: str) -> Any:
     try:
         from grader.distributed import connect
     except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install 'grader[dask]'") from None
+        raise UsageError(f"--scheduler needs Dask: pip install '{DISTRIBUTION}[dask]'") from None
     return connect(address)
 
 

@@ -47,7 +47,7 @@ def test_release_holds_stubs_public_checks_and_no_reference(released, grader, co
             assert path.read_bytes() not in references | hidden_checks, path
     wheel = next(out.glob(".grader/wheels/*.whl"))
     with zipfile.ZipFile(wheel) as z:
-        assert all(n.startswith(("grader/", "grader-")) for n in z.namelist())
+        assert all(n.startswith(("grader/", "torchgrader-")) for n in z.namelist())
     assert "grader ci" in (out / ".github/workflows/grade.yml").read_text()
     assert ".grader/wheels/" in (out / "requirements.txt").read_text()
 
