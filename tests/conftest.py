@@ -1,6 +1,7 @@
 """Shared fixtures: one fork server for the whole test session, and ways to grade a source."""
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,12 @@ def grade_source(grader: Grader, assignment_id: str, source: str | bytes, name: 
     data = source.encode() if isinstance(source, str) else source
     result, = grader.grade(a, [Target("t", SubmissionFile(name or f"{assignment_id}.py", data))])
     return result
+
+
+def modes_under(umask: int, root: Path) -> dict[str, tuple[int, int]]:
+    """Each file's and folder's permission bits under `root`, with what the umask allows."""
+    return {p.relative_to(root).as_posix(): (stat.S_IMODE(p.stat().st_mode), (0o777 if p.is_dir() else 0o666) & ~umask)
+            for p in [root, *root.rglob("*")]}
 
 
 from grader.validation import failed_checks  # noqa: E402,F401 - re-exported for the tests
