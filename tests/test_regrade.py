@@ -34,6 +34,7 @@ def first_run(tmp_path_factory):
         shutil.copy(ROOT / "reference" / f"{AID}.py", base / "subs" / s)
     result = grade(base / "subs", base / "out", course)
     assert result.exit_code == 0 and "Re-graded 3 of 3 students (0 unchanged)" in result.output, result.output
+    assert "note: grading every student" not in result.output  # a new DIR needs no explaining
     return base
 
 
@@ -111,3 +112,8 @@ def test_a_corrupt_cache_or_a_rewritten_result_is_graded_again(again):
     result = grade(base / "subs", out, base / "course")
     assert "Re-graded 3 of 3 students (0 unchanged)" in result.output and sorted(graded) == list(STUDENTS)
     assert f"{CACHE} is unreadable" in result.output
+
+    graded.clear()
+    (out / CACHE).unlink()
+    result = grade(base / "subs", out, base / "course")
+    assert "Re-graded 3 of 3 students (0 unchanged)" in result.output and f"{CACHE} is missing" in result.output

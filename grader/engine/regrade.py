@@ -28,7 +28,7 @@ from grader.submission import Submission
 
 CACHE = ".grader-cache.json"
 SCHEMA = "grader.regrade/1"
-STUDENT_RESULTS = "results.json"  # as grader/outputs.py writes it in DIR/<student>/
+GRADEBOOK, STUDENT_RESULTS = "grades.csv", "results.json"  # as grader/outputs.py names them
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,13 @@ def _assignment_parts(course: Course, a: Assignment) -> list[bytes]:
 
 def _grader_parts() -> list[bytes]:
     """The grader's version and its own source (an editable install changes without a new
-    version), torch's and Python's versions: each can change a verdict."""
+    version), torch's and Python's versions, and the machine's CUDA devices (a check that
+    needs a GPU is not counted where there is none): each can change a verdict."""
+    import torch  # already imported by the grading modules: costs nothing here
+
     package = Path(grader.__file__).resolve().parent
-    parts = [grader.__version__.encode(), platform.python_version().encode()]
+    parts = [grader.__version__.encode(), platform.python_version().encode(), platform.machine().encode(),
+             f"cuda devices: {torch.cuda.device_count()}".encode()]
     try:
         parts.append(version("torch").encode())
     except PackageNotFoundError:
@@ -114,8 +118,8 @@ def _results_digest(text: bytes) -> str:
 def _read_cache(out: Path) -> tuple[dict | None, str | None]:
     """The cache and None, or None and why it cannot be used (None, None: no earlier run)."""
     path = out / CACHE
-    if not path.exists():
-        return None, None
+    if not path.exists():  # a folder graded before, by a grader that kept no cache, is said so
+        return None, f"{path} is missing" if (out / GRADEBOOK).exists() else None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -150,7 +154,7 @@ def plan(out: Path, course_hash: str, submissions: list[Submission], assignment_
     if cache is None:
         return Plan(list(submissions), reason=problem)
     if cache.get("course") != course_hash:
-        return Plan(list(submissions), reason="the course, the grader, torch, the limits or --assignment changed")
+        return Plan(list(submissions), reason="the course, the grader, torch, the machine or --assignment changed")
     to_grade, kept = [], []
     for sub in submissions:
         result = _kept_result(out, sub.student, cache["students"].get(sub.student),
