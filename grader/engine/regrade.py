@@ -17,7 +17,7 @@ import platform
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import grader
 from grader import gradescope
@@ -115,7 +115,7 @@ def _results_digest(text: bytes) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
-def _read_cache(out: Path) -> tuple[dict | None, str | None]:
+def _read_cache(out: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The cache and None, or None and why it cannot be used (None, None: no earlier run)."""
     path = out / CACHE
     if not path.exists():  # a folder graded before, by a grader that kept no cache, is said so
@@ -155,7 +155,8 @@ def plan(out: Path, course_hash: str, submissions: list[Submission], assignment_
         return Plan(list(submissions), reason=problem)
     if cache.get("course") != course_hash:
         return Plan(list(submissions), reason="the course, the grader, torch, the machine or --assignment changed")
-    to_grade, kept = [], []
+    to_grade: list[Submission] = []
+    kept: list[StudentResult] = []
     for sub in submissions:
         result = _kept_result(out, sub.student, cache["students"].get(sub.student),
                               submission_fingerprint(sub), assignment_ids)
@@ -173,7 +174,7 @@ def save(out: Path, course_hash: str, submissions: list[Submission], results: li
     one whose file could not be written (a full disk) is graded again next time.
     """
     by_student = {r.student: r for r in results}
-    students = {}
+    students: dict[str, dict[str, str]] = {}
     for sub in submissions:
         written = gradescope.dumps(by_student[sub.student]).encode("utf-8", "surrogatepass")
         try:
