@@ -157,9 +157,10 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
         _make_folder(out)  # now, not after the grading: a bad --out costs nothing
         started = time.monotonic()
         total = len(todo) * len(assignments)
-        with Grader(c, server, hide=(submissions.resolve(), out.resolve())) as grader:
+        expected = dict(plan.expected)  # the Grader adds what it records to this dict
+        with Grader(c, server, hide=(submissions.resolve(), out.resolve()), expected_values=expected) as grader:
             def run(progress: Any = None) -> list:
-                if not todo:  # nothing changed: not even the expected values are needed
+                if not todo:  # nothing changed
                     return []
                 if client is None:  # no more processes than tasks: one changed file needs no pool
                     return grade_batch(grader, assignments, todo, min(jobs, total), progress=progress)
@@ -178,7 +179,7 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     seconds = time.monotonic() - started
     results = sorted([*plan.kept, *results], key=lambda r: r.student)
     failures = write_batch(out, assignments, results, seconds, junit)
-    failures += regrade.save(out, course_hash, subs, results)  # last: it records what was written
+    failures += regrade.save(out, course_hash, subs, results, expected)  # last: it records what was written
     max_total = sum(a.points for a in assignments)
     mean = sum(r.score for r in results) / len(results)
     click.echo(f"{plan.summary()} in {seconds:.1f} s; class mean {mean:.1f}/{max_total:g} "

@@ -14,6 +14,7 @@ import json
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -166,7 +167,9 @@ def test_grade_writes_every_output_readable_under_umask_022(student):
     assert totals == {"alice": 10.0, "bob": 0.0}
     notes = json.loads((out / "alice" / "results.json").read_text())["extra_data"]["assignments"][0]["notes"]
     assert f"sandbox layers not available here: {', '.join(MISSING_WITHOUT_USERNS)}" in notes
-    modes = modes_under(0o022, out)
+    # The re-grade cache holds the hidden checks' answers: its owner's alone (grader/engine/regrade.py).
+    modes = {name: m for name, m in modes_under(0o022, out).items() if not name.startswith(".grader-cache")}
     assert {"grades.csv", "index.html", "alice/report.html", "bob/results.json"} <= set(modes)
+    assert oct(stat.S_IMODE((out / ".grader-cache").stat().st_mode)) == oct(0o700)
     assert {name: oct(got) for name, (got, allowed) in modes.items() if got != allowed} == {}
     assert all(p.stat().st_uid == student.user.pw_uid for p in out.rglob("*"))

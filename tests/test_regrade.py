@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from grader import grading
 from grader.cli import main
-from grader.engine.regrade import CACHE
+from grader.engine.regrade import CACHE, FINGERPRINTS
 
 AID = "tensor_creation"
 STUDENTS = ("ann", "ben", "cat")
@@ -40,7 +40,8 @@ def first_run(tmp_path_factory):
 
 @pytest.fixture
 def again(first_run, tmp_path, monkeypatch):
-    """A fresh copy of the first run's course, class and outputs; counts whom grade_batch grades."""
+    """A fresh copy of the first run's course, class and outputs; lists whom grade_batch grades,
+    and each time the reference's answers are recorded (not read from DIR's cache)."""
     for part in ("course", "subs", "out"):
         shutil.copytree(first_run / part, tmp_path / part)
     graded: list[str] = []
@@ -51,7 +52,15 @@ def again(first_run, tmp_path, monkeypatch):
         return real(grader, assignments, submissions, *args, **kwargs)
 
     monkeypatch.setattr(grading, "grade_batch", spy)
-    return tmp_path, graded
+    recorded: list[str] = []
+    record = grading.Grader._mistakes  # called once per assignment whose answers are recorded
+
+    def record_spy(self, assignment, store):
+        recorded.append(assignment.id)
+        return record(self, assignment, store)
+
+    monkeypatch.setattr(grading.Grader, "_mistakes", record_spy)
+    return tmp_path, graded, recorded
 
 
 def totals(out):
@@ -59,7 +68,7 @@ def totals(out):
 
 
 def test_only_the_changed_submission_is_graded_and_every_report_rebuilt(again):
-    base, graded = again
+    base, graded, recorded = again
     out = base / "out"
     before = {s: (out / s / "results.json").read_bytes() for s in STUDENTS}
     class_report = (out / "index.html").read_text()
@@ -69,7 +78,7 @@ def test_only_the_changed_submission_is_graded_and_every_report_rebuilt(again):
 
     assert result.exit_code == 0, result.output
     assert "Re-graded 1 of 3 students (2 unchanged)" in result.output
-    assert graded == ["ben"]
+    assert graded == ["ben"] and recorded == []  # the reference's answers came from DIR's cache
     # The others' results are the first run's, timings included (a re-grade would time them anew).
     assert all((out / s / "results.json").read_bytes() == before[s] for s in ("ann", "cat"))
     assert totals(out) == {"ann": 10, "ben": 0, "cat": 10}
@@ -78,42 +87,46 @@ def test_only_the_changed_submission_is_graded_and_every_report_rebuilt(again):
 
 
 def test_nothing_changed_grades_nobody(again):
-    base, graded = again
+    base, graded, _ = again
     result = grade(base / "subs", base / "out", base / "course")
     assert "Re-graded 0 of 3 students (3 unchanged)" in result.output and graded == []
     assert totals(base / "out") == {s: 10 for s in STUDENTS}
 
 
 def test_a_changed_check_file_regrades_everyone(again):
-    base, graded = again
+    base, graded, recorded = again
     checks = base / "course" / "assignments" / AID / "checks_public.py"
     checks.write_text(checks.read_text() + "\n# reworded\n")
     result = grade(base / "subs", base / "out", base / "course")
     assert "Re-graded 3 of 3 students (0 unchanged)" in result.output and sorted(graded) == list(STUDENTS)
-    assert "the course, the grader" in result.output
+    assert "the course, the grader" in result.output and recorded == [AID]
 
 
 def test_fresh_regrades_everyone(again):
-    base, graded = again
+    base, graded, recorded = again
     result = grade(base / "subs", base / "out", base / "course", "--fresh")
     assert "Re-graded 3 of 3 students (0 unchanged)" in result.output and sorted(graded) == list(STUDENTS)
+    assert recorded == [AID]
 
 
 def test_a_corrupt_cache_or_a_rewritten_result_is_graded_again(again):
-    base, graded = again
+    base, graded, recorded = again
     out = base / "out"
     (out / "cat" / "results.json").write_text((out / "cat" / "results.json").read_text().replace('"score": 10', '"score": 99', 1))
+    stored = out / CACHE / "expected" / f"{AID}.json"
+    stored.write_text(stored.read_text().replace("{", "{ ", 1))
     result = grade(base / "subs", out, base / "course")
     assert "Re-graded 1 of 3 students (2 unchanged)" in result.output and graded == ["cat"]
+    assert recorded == [AID]  # the stored answers are not as written: recorded again
     assert json.loads((out / "cat" / "results.json").read_text())["score"] == 10
 
     graded.clear()
-    (out / CACHE).write_text("{not json")
+    (out / CACHE / FINGERPRINTS).write_text("{not json")
     result = grade(base / "subs", out, base / "course")
     assert "Re-graded 3 of 3 students (0 unchanged)" in result.output and sorted(graded) == list(STUDENTS)
-    assert f"{CACHE} is unreadable" in result.output
+    assert f"{CACHE}/{FINGERPRINTS} is unreadable" in result.output
 
     graded.clear()
-    (out / CACHE).unlink()
+    (out / CACHE / FINGERPRINTS).unlink()
     result = grade(base / "subs", out, base / "course")
-    assert "Re-graded 3 of 3 students (0 unchanged)" in result.output and f"{CACHE} is missing" in result.output
+    assert "Re-graded 3 of 3 students (0 unchanged)" in result.output and f"{FINGERPRINTS} is missing" in result.output

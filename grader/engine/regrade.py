@@ -1,18 +1,26 @@
 """Re-grade only what changed (issue 19): `grader grade` run again on the same --out DIR.
 
-DIR/.grader-cache.json keeps a fingerprint of the course as graded (every file of the
-assignments graded, the grader, torch, Python, the limits, the selection) and, per
-student, a fingerprint of the submission as read and of the results.json written for it.
-A student is graded again when their fingerprint changed, when their results.json is
-not the one written, or when the course's changed; everyone else keeps their results.
-A cache that is missing, unreadable or of another schema means a full grade. The file
-name starts with a dot, so no student folder can take it (grader/submission.py skips
-dot entries).
+DIR/.grader-cache/ keeps, in fingerprints.json, a fingerprint of the course as graded
+(every file of the assignments graded, the grader, torch, Python, the machine's GPUs,
+the limits, the selection) and, per student, a fingerprint of the submission as read and
+of the results.json written for it. A student is graded again when their fingerprint
+changed, when their results.json is not the one written, or when the course's changed;
+everyone else keeps their results. A cache that is missing, unreadable or of another
+schema means a full grade.
+
+The cache also keeps the reference's recorded answers (expected values and known
+mistakes, in expected/<id>.json, each under its digest): recording them costs as much as
+grading several students (xor trains networks), so a re-grade after one change would
+otherwise cost far more than that one student. They include the hidden checks' answers,
+so the cache folder is for its owner alone (0700), unlike the outputs;
+workers never see DIR. The folder's name starts with a dot, so no student folder can
+take it (grader/submission.py skips dot entries).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -23,11 +31,14 @@ import grader
 from grader import gradescope
 from grader.catalogue import Assignment, Course
 from grader.files import write_atomic
+from grader.handles import load_store, save_store
 from grader.results import StudentResult
 from grader.submission import Submission
 
-CACHE = ".grader-cache.json"
+CACHE = ".grader-cache"  # a folder in DIR
+FINGERPRINTS, EXPECTED = "fingerprints.json", "expected"
 SCHEMA = "grader.regrade/1"
+Stores = dict[str, dict[str, bytes]]  # the reference's recorded answers, per assignment id
 GRADEBOOK, STUDENT_RESULTS = "grades.csv", "results.json"  # as grader/outputs.py names them
 
 
@@ -38,6 +49,7 @@ class Plan:
     to_grade: list[Submission]
     kept: list[StudentResult] = field(default_factory=list)
     reason: str | None = None  # why every student is graded although DIR's cache exists
+    expected: Stores = field(default_factory=dict)  # recorded answers kept from the last run
 
     def summary(self) -> str:
         """The line the command prints: how many were graded again."""
@@ -111,13 +123,13 @@ def submission_fingerprint(sub: Submission) -> str:
     return _digest(parts)
 
 
-def _results_digest(text: bytes) -> str:
+def _sha256(text: bytes) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
 def _read_cache(out: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The cache and None, or None and why it cannot be used (None, None: no earlier run)."""
-    path = out / CACHE
+    path = out / CACHE / FINGERPRINTS
     if not path.exists():  # a folder graded before, by a grader that kept no cache, is said so
         return None, f"{path} is missing" if (out / GRADEBOOK).exists() else None
     try:
@@ -135,7 +147,7 @@ def _kept_result(out: Path, student: str, entry: object, wanted: str, ids: list[
         return None
     try:
         text = (out / student / STUDENT_RESULTS).read_bytes()
-        if _results_digest(text) != entry.get("results"):
+        if _sha256(text) != entry.get("results"):
             return None  # rewritten or damaged since: not the result we recorded
         result = gradescope.from_results_json(json.loads(text))
     except (OSError, ValueError, KeyError, TypeError):
@@ -143,6 +155,20 @@ def _kept_result(out: Path, student: str, entry: object, wanted: str, ids: list[
     if result.student != student or [a.assignment_id for a in result.assignments] != ids:
         return None
     return result
+
+
+def _kept_expected(out: Path, digests: object, assignment_ids: list[str]) -> Stores:
+    """The recorded answers whose files are as written last time; any other is recorded again."""
+    kept: Stores = {}
+    for aid in assignment_ids:
+        digest = digests.get(aid) if isinstance(digests, dict) else None
+        try:
+            text = (out / CACHE / EXPECTED / f"{aid}.json").read_bytes()
+            if digest is not None and _sha256(text) == digest:
+                kept[aid] = load_store(text.decode("utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return kept
 
 
 def plan(out: Path, course_hash: str, submissions: list[Submission], assignment_ids: list[str],
@@ -155,6 +181,7 @@ def plan(out: Path, course_hash: str, submissions: list[Submission], assignment_
         return Plan(list(submissions), reason=problem)
     if cache.get("course") != course_hash:
         return Plan(list(submissions), reason="the course, the grader, torch, the machine or --assignment changed")
+    expected = _kept_expected(out, cache.get("expected"), assignment_ids)
     to_grade: list[Submission] = []
     kept: list[StudentResult] = []
     for sub in submissions:
@@ -164,11 +191,13 @@ def plan(out: Path, course_hash: str, submissions: list[Submission], assignment_
             to_grade.append(sub)
         else:
             kept.append(result)
-    return Plan(to_grade, kept)
+    return Plan(to_grade, kept, expected=expected)
 
 
-def save(out: Path, course_hash: str, submissions: list[Submission], results: list[StudentResult]) -> list[str]:
-    """Record this run's fingerprints (last, after every output); return what could not be written.
+def save(out: Path, course_hash: str, submissions: list[Submission], results: list[StudentResult],
+         expected: Stores) -> list[str]:
+    """Record this run's fingerprints and recorded answers (last, after every output);
+    return what could not be written.
 
     Only a student whose DIR/<student>/results.json holds exactly their result is recorded:
     one whose file could not be written (a full disk) is graded again next time.
@@ -182,10 +211,23 @@ def save(out: Path, course_hash: str, submissions: list[Submission], results: li
                 continue
         except OSError:
             continue
-        students[sub.student] = {"submission": submission_fingerprint(sub), "results": _results_digest(written)}
-    data = {"schema": SCHEMA, "course": course_hash, "students": students}
+        students[sub.student] = {"submission": submission_fingerprint(sub), "results": _sha256(written)}
     try:
-        write_atomic(out / CACHE, json.dumps(data, indent=1, sort_keys=True) + "\n")
+        digests = _save_expected(out / CACHE / EXPECTED, expected)
+        data = {"schema": SCHEMA, "course": course_hash, "students": students, "expected": digests}
+        write_atomic(out / CACHE / FINGERPRINTS, json.dumps(data, indent=1, sort_keys=True) + "\n")
     except OSError as exc:
         return [f"{out / CACHE}: {type(exc).__name__}: {exc} (the next run grades everyone)"]
     return []
+
+
+def _save_expected(folder: Path, expected: Stores) -> dict[str, str]:
+    """Write each assignment's recorded answers for the owner alone; return their digests."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder.parent, 0o700)  # hidden checks' answers: not for a TA's or a web server's eyes
+    digests = {}
+    for aid, store in expected.items():
+        text = save_store(store)
+        write_atomic(folder / f"{aid}.json", text)
+        digests[aid] = _sha256(text.encode("utf-8"))
+    return digests
