@@ -11,6 +11,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	# The distribution is torchgrader (issue 15: `grader` on PyPI is another project); a venv
+	# from before the rename still lists a `grader` distribution of this checkout: drop it.
+	$(BIN)/python -m pip uninstall -q -y grader 2>/dev/null || true
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $@
 

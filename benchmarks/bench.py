@@ -22,6 +22,9 @@ attack-batch: issue 13's whole-class attacks (the j-cases of the hostile corpus,
   dot folder) next to honest students, through `grader grade -j 2`: wall time, every
   output written, honest grades exact, the largest output file, the grader's peak
   memory, kernel keys and temp folders left behind.
+regrade: `grader grade` over a class of N students (xor, the costliest assignment), then
+  the same command on the same --out after one student's file changed (issue 19: target
+  <= 0.4 x the first run), and once more with nothing changed.
 watch: what a student waits for in a released repository (`grader release` to a temp
   folder, the reference file as their work): a cold `grader check ID`, and with
   `grader check --watch ID` the time from a save to the verdict line (median of N saves),
@@ -529,6 +532,31 @@ def similarity_batch(args: argparse.Namespace) -> None:
           f"{usage.ru_utime + usage.ru_stime:.1f} s CPU, peak {usage.ru_maxrss / 1024:.0f} MiB RSS")
 
 
+def _grade_line(subs: Path, out: Path, jobs: int, assignment: str) -> tuple[float, str]:
+    """Wall time of one `grader grade` and its "Re-graded ..." line."""
+    cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out), "-j", str(jobs),
+           "--assignment", assignment]
+    started = time.perf_counter()
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    return seconds, next(line for line in done.stdout.splitlines() if line.startswith("Re-graded"))
+
+
+def regrade(args: argparse.Namespace) -> None:
+    jobs = args.jobs or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        subs, out = make_class(Path(tmp) / "subs", args.students, [args.assignment]), Path(tmp) / "out"
+        first, first_line = _grade_line(subs, out, jobs, args.assignment)
+        changed = subs / "s000" / f"{args.assignment}.py"
+        changed.write_text(changed.read_text() + "\n# edited after the deadline\n")
+        again, again_line = _grade_line(subs, out, jobs, args.assignment)
+        same, same_line = _grade_line(subs, out, jobs, args.assignment)
+    print(f"first run, {args.students} x {args.assignment}, -j {jobs}: {first:6.1f} s  ({first_line})")
+    print(f"after one file changed:          {again:6.1f} s = {again / first:.2f} x the first run "
+          f"(target <= 0.4)  ({again_line})")
+    print(f"nothing changed:                 {same:6.1f} s = {same / first:.2f} x  ({same_line})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what")
@@ -556,10 +584,14 @@ def main() -> None:
     p.add_argument("--cold", type=int, default=3)
     p = sub.add_parser("similarity", help="grader similarity over the synthetic class")
     p.add_argument("--students", type=int, default=200)
+    p = sub.add_parser("regrade", help="grade a class, then again after one file changed")
+    p.add_argument("--students", type=int, default=12)
+    p.add_argument("--assignment", default="xor")
+    p.add_argument("--jobs", type=int, default=0, help="default: number of cores")
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
     {"overhead": overhead, "hostile-batch": hostile_batch, "class": class_benchmark, "spawn": spawn,
      "dask": dask_vs_local, "attack-batch": attack_batch,
-     "watch": watch_latency, "similarity": similarity_batch}[args.what](args)
+     "watch": watch_latency, "similarity": similarity_batch, "regrade": regrade}[args.what](args)
 
 
 if __name__ == "__main__":

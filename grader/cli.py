@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from grader import DISTRIBUTION
 from grader.course.catalogue import SECRET_ENV, SECRET_FILE, Course, load_bundle, load_course
 from grader.errors import UsageError
 
@@ -31,7 +32,7 @@ course_option = click.option("--course", type=click.Path(file_okay=False, path_t
 
 
 @click.group()
-@click.version_option(package_name="grader")
+@click.version_option(package_name=DISTRIBUTION)
 def main() -> None:
     """grader: the autograder for PyTorch courses."""
 
@@ -120,15 +121,21 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
 @click.option("--assignment", "assignment_ids", multiple=True, help="Grade only this assignment (repeatable).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the results as JUnit XML here.")
+@click.option("--fresh", is_flag=True,
+              help="Grade every student again; by default, on an --out DIR graded before, only those whose files changed.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Grade on this Dask cluster (e.g. tcp://scheduler:8786); needs grader[dask].")
+              help=f"Grade on this Dask cluster (e.g. tcp://scheduler:8786); needs {DISTRIBUTION}[dask].")
 @click.option("--similarity", "with_similarity", is_flag=True,
               help="Add the pairs of similar submissions to the class report (see `grader similarity`).")
 @roster_option(required=False)
 @course_option
 def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ...], junit: Path | None,
-          scheduler: str | None, with_similarity: bool, roster: Path | None, course: Path | None) -> None:
+          fresh: bool, scheduler: str | None, with_similarity: bool, roster: Path | None,
+          course: Path | None) -> None:
     """Grade a class: one folder or .zip per student in SUBMISSIONS.
+
+    Run again on the same --out, it grades only the students whose files changed
+    (everyone when the course, the grader or --assignment changed, or with --fresh).
 
     Example: grader grade submissions/ --out results/ -j 2
     """
@@ -139,10 +146,11 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     class_roster = load_roster(roster) if roster else None  # a bad roster costs no grading
     # Everything this run and torch put in the temp folder goes with the private one.
     with private_tempdir(), ForkServer() as server:  # it imports torch while this process does below
-        from grader.reports import html_report
-        from grader.engine.grading import Grader, grade_batch
-        from grader.reports.outputs import check_junit_path, reserved_names, write_batch
         from grader.course.submission import list_entries, read_submission
+        from grader.engine import regrade
+        from grader.engine.grading import Grader, grade_batch
+        from grader.reports import html_report
+        from grader.reports.outputs import check_junit_path, reserved_names, write_batch
 
         c = load_course(course)
         if c.secret is None:
@@ -161,16 +169,24 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
             _report_roster(class_roster.match(sid for sid, _ in entries.students), f"in {submissions}")
         stubs = c.stubs()
         subs = [read_submission(sid, path, [a.id for a in assignments], stubs) for sid, path in entries.students]
+        course_hash = regrade.course_fingerprint(c, assignments, limits={})
+        plan = regrade.plan(out, course_hash, subs, [a.id for a in assignments], fresh)
+        if plan.reason:
+            click.echo(f"note: grading every student: {plan.reason}", err=True)
+        todo = plan.to_grade
         client = _dask_client(scheduler) if scheduler else None  # fails before any work
         _make_folder(out)  # now, not after the grading: a bad --out costs nothing
         started = time.monotonic()
-        total = len(subs) * len(assignments)
-        with Grader(c, server, hide=(submissions.resolve(), out.resolve())) as grader:
+        total = len(todo) * len(assignments)
+        expected = dict(plan.expected)  # the Grader adds what it records to this dict
+        with Grader(c, server, hide=(submissions.resolve(), out.resolve()), expected_values=expected) as grader:
             def run(progress: Any = None) -> list:
-                if client is None:
-                    return grade_batch(grader, assignments, subs, jobs, progress=progress)
+                if not todo:  # nothing changed
+                    return []
+                if client is None:  # no more processes than tasks: one changed file needs no pool
+                    return grade_batch(grader, assignments, todo, min(jobs, total), progress=progress)
                 from grader.engine.distributed import grade_on_cluster
-                return grade_on_cluster(client, grader, list(assignments), subs, progress)
+                return grade_on_cluster(client, grader, list(assignments), todo, progress)
 
             try:
                 if sys.stderr.isatty():
@@ -182,12 +198,14 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
                 if client is not None:
                     client.close()
     seconds = time.monotonic() - started
+    results = sorted([*plan.kept, *results], key=lambda r: r.student)
     similar = _similar_pairs(subs, [a.id for a in assignments], stubs) if with_similarity else None
     failures = write_batch(out, assignments, results, seconds, junit, similar)
+    failures += regrade.save(out, course_hash, subs, results, expected)  # last: it records what was written
     max_total = sum(a.points for a in assignments)
     mean = sum(r.score for r in results) / len(results)
-    click.echo(f"Graded {len(results)} students x {len(assignments)} assignments in {seconds:.1f} s; "
-               f"mean {mean:.1f}/{max_total:g}.")
+    click.echo(f"{plan.summary()} in {seconds:.1f} s; class mean {mean:.1f}/{max_total:g} "
+               f"over {len(assignments)} assignments.")
     click.echo(f"Gradebook: {out / 'grades.csv'}")
     click.echo(f"Class report: {out / 'index.html'} (one report.html per student in {out}/<student>/)")
     flagged = [r.student for r in results if html_report.flags(r)]
@@ -225,7 +243,7 @@ def _dask_client(address: str) -> Any:
     try:
         from grader.engine.distributed import connect
     except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install 'grader[dask]'") from None
+        raise UsageError(f"--scheduler needs Dask: pip install '{DISTRIBUTION}[dask]'") from None
     return connect(address)
 
 

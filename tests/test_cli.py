@@ -27,6 +27,19 @@ def test_every_command_has_help_with_an_example(command):
         assert "Example: grader " + command[0] in " ".join(result.output.split()), result.output
 
 
+def test_the_distribution_is_torchgrader_and_the_command_grader():
+    # `grader` on PyPI is a 2012 homework checker (issue 15): pip must know us by another name.
+    import tomllib
+    from importlib.metadata import version
+
+    from grader import DISTRIBUTION, __version__
+
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"] == DISTRIBUTION == "torchgrader"
+    assert version(DISTRIBUTION) == __version__
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
 def test_list_shows_assignments_and_points():
     result = run("list")
     assert result.exit_code == 0 and "tensor_creation" in result.output and "10 pts" in result.output

@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import shutil
-import stat
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import ROOT
+from helpers import ROOT, modes_under
 from grader.cli import main
 from grader.errors import UsageError
 from grader.files import write_atomic
@@ -192,13 +191,15 @@ def test_private_tempdir_is_removed_and_the_environment_restored_even_on_error(m
     assert os.environ["TMPDIR"] == "/tmp" and "TORCHINDUCTOR_CACHE_DIR" not in os.environ
 
 
-def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
-    # mkstemp's 0600 made grades.csv and every report unreadable to a TA or a web server.
-    from grader.files import write_atomic
-
-    old = os.umask(0o022)
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_every_batch_output_is_as_readable_as_the_umask_allows(tmp_path, umask):
+    # mkstemp's 0600 made grades.csv and every report unreadable to a TA or a web server (issue 15.5).
+    out = tmp_path / "out"
+    old = os.umask(umask)
     try:
-        write_atomic(tmp_path / "grades.csv", "student,total\n")
+        assert write_batch(out, (), [student("ann"), student("ben")], 1.0, junit=out / "junit.xml") == []
     finally:
         os.umask(old)
-    assert stat.S_IMODE((tmp_path / "grades.csv").stat().st_mode) == 0o644
+    modes = modes_under(umask, out)
+    assert {"grades.csv", "batch.json", "index.html", "junit.xml", "ann/results.json", "ann/report.html"} <= set(modes)
+    assert {name: got for name, (got, allowed) in modes.items() if got != allowed} == {}

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from helpers import ROOT
+from helpers import ROOT, modes_under
 from grader.cli import main
 from grader.authoring.mutants import mutant_source
 from grader.engine.handles import load_store
@@ -47,7 +47,7 @@ def test_release_holds_stubs_public_checks_and_no_reference(released, grader, co
             assert path.read_bytes() not in references | hidden_checks, path
     wheel = next(out.glob(".grader/wheels/*.whl"))
     with zipfile.ZipFile(wheel) as z:
-        assert all(n.startswith(("grader/", "grader-")) for n in z.namelist())
+        assert all(n.startswith(("grader/", "torchgrader-")) for n in z.namelist())
     assert "grader ci" in (out / ".github/workflows/grade.yml").read_text()
     assert ".grader/wheels/" in (out / "requirements.txt").read_text()
 
@@ -157,3 +157,21 @@ def test_validate_reports_a_surprise(tmp_path):
     assert result.exit_code == 1
     bad = [line for line in result.output.splitlines() if line.startswith("BAD")]
     assert len(bad) == 1 and "mutant from_data_int64" in bad[0] and "expected fails describe" in bad[0]
+
+
+def test_release_files_are_as_readable_as_the_umask_allows(course, server, tmp_path):
+    # Issue 15.5: a release is for students to clone and a bundle for TAs: nothing in
+    # either may be more private than any file the instructor creates (0640 under 027).
+    import dataclasses
+    import os
+
+    one = dataclasses.replace(course, assignments=(course.get("tensor_creation"),))
+    old = os.umask(0o027)
+    try:
+        build_release(one, server, tmp_path / "repo", tmp_path / "hidden")
+    finally:
+        os.umask(old)
+    for root in (tmp_path / "repo", tmp_path / "hidden"):
+        modes = modes_under(0o027, root)
+        assert any(name.endswith(".whl") for name in modes) or root.name == "hidden"
+        assert {name: oct(got) for name, (got, allowed) in modes.items() if got != allowed} == {}

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from grader import __version__
+from grader import DISTRIBUTION, __version__
 from grader.course.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, SECRET_FILE, Course
 from grader.errors import UsageError
 from grader.files import write_atomic
@@ -150,11 +150,11 @@ def _vendor_wheel(folder: Path, written: list[Path]) -> str:
         with tempfile.TemporaryDirectory() as tmp:
             done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                                    "-q", "-w", tmp, str(source)], capture_output=True)
-            wheels = list(Path(tmp).glob("grader-*.whl"))
+            wheels = list(Path(tmp).glob(f"{DISTRIBUTION}-*.whl"))
             if done.returncode == 0 and wheels:
                 folder.mkdir(parents=True, exist_ok=True)
                 target = folder / wheels[0].name
                 shutil.copy(wheels[0], target)
                 written.append(target)
                 return f"./{RELEASED}/wheels/{wheels[0].name}"
-    return f"grader=={__version__}"
+    return f"{DISTRIBUTION}=={__version__}"
