@@ -76,10 +76,11 @@ def read_gradescope_submission(folder: Path, course: Course) -> tuple[Submission
     expected = ", ".join(f"{i}.py" for i in ids)
     if not found:
         return sub, [f"No .py or .ipynb file was submitted: upload {expected} (or the .ipynb)."]
-    why = ("the course has several assignments, so each file must be named for one"
-           if len(ids) > 1 else "there is more than one, so the grader cannot tell which to grade")
-    return sub, [f"Nothing was graded: you submitted {', '.join(found)}, and {why}. "
-                 f"Name your file {expected} (or the .ipynb) and submit again."]
+    if len(ids) > 1:
+        return sub, [f"Nothing was graded: you submitted {', '.join(found)}, and each file must be named for "
+                     f"its assignment. Name them {expected} (or .ipynb) and submit again."]
+    return sub, [f"Nothing was graded: you submitted {', '.join(found)}, and the grader cannot tell which one "
+                 f"is {ids[0]}. Submit only {expected} (or .ipynb)."]
 
 
 def code_files(folder: Path) -> list[str]:
