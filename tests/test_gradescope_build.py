@@ -100,7 +100,7 @@ def test_a_lone_file_of_any_name_is_the_one_assignment(autograder_zip, tmp_path)
     shutil.rmtree(root / "source" / COURSE / "assignments" / "gotchas")  # a one-assignment course
     status, data = run_autograder(root)
     assert status == 0 and data["score"] == 10
-    assert "My Solution (1).py was graded as tensor_creation.py" in json.dumps(data["extra_data"])
+    assert data["output"].startswith("My Solution (1).py was graded as tensor_creation.py (the only assignment)\n")
 
 
 def test_misnamed_files_in_a_course_of_several_say_what_to_name_them(autograder_zip, tmp_path):

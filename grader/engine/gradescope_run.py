@@ -40,7 +40,9 @@ def run_autograder(source: Path, submission: Path, results: Path) -> int:
         with private_tempdir():
             result, notes = grade_submission(load_bundle(source / COURSE), submission, hide=(source, results))
         data = gradescope.to_results_json(result)
-        data["output"] = "\n".join([*notes, data["output"]])
+        # Gradescope shows students the top-level output, not extra_data: say there which file was graded.
+        said = [*notes, *(note for a in result.assignments for note in a.notes)]
+        data["output"] = "\n".join([*said, data["output"]])
         status = 0
         print(f"Score {result.score:g}/{result.max_score:g}")
     except Exception as exc:  # noqa: BLE001 - whatever stops the grader, the student must see a result and why
