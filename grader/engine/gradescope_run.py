@@ -38,10 +38,10 @@ def run_autograder(source: Path, submission: Path, results: Path) -> int:
     started = time.monotonic()
     try:
         with private_tempdir():
-            result, notes = grade_submission(load_bundle(source / COURSE), submission, hide=(source, results))
+            result = grade_submission(load_bundle(source / COURSE), submission, hide=(source, results))
         data = gradescope.to_results_json(result)
         # Gradescope shows students the top-level output, not extra_data: say there which file was graded.
-        said = [*notes, *(note for a in result.assignments for note in a.notes)]
+        said = [*result.notes, *(note for a in result.assignments for note in a.notes)]
         data["output"] = "\n".join([*said, data["output"]])
         status = 0
         print(f"Score {result.score:g}/{result.max_score:g}")
@@ -53,14 +53,14 @@ def run_autograder(source: Path, submission: Path, results: Path) -> int:
     return status
 
 
-def grade_submission(course: Course, folder: Path, hide: tuple[Path, ...]) -> tuple[StudentResult, list[str]]:
-    """Every assignment of the course on the files in `folder`, and notes on how files were matched."""
+def grade_submission(course: Course, folder: Path, hide: tuple[Path, ...]) -> StudentResult:
+    """Every assignment of the course on the files in `folder`; its notes say how files were matched."""
     started = time.monotonic()
     with ForkServer() as server:  # it imports torch while this process reads the files
         sub, notes = read_gradescope_submission(folder, course)
         with Grader(course, server, include_hidden=True, hide=(folder.resolve(), *hide)) as grader:
             graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in course.assignments)
-    return StudentResult(STUDENT, graded, seconds=time.monotonic() - started, notes=tuple(notes)), notes
+    return StudentResult(STUDENT, graded, seconds=time.monotonic() - started, notes=tuple(notes))
 
 
 def read_gradescope_submission(folder: Path, course: Course) -> tuple[Submission, list[str]]:
