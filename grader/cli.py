@@ -414,6 +414,43 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     sys.exit(0 if passed else 1)
 
 
+@main.command("gradescope")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--assignment", "assignment_ids", multiple=True,
+              help="Grade only this assignment there (repeatable; default: every one).")
+@course_option
+def gradescope_cmd(out: Path, assignment_ids: tuple[str, ...], course: Path | None) -> None:
+    """Build a Gradescope autograder zip: setup.sh, run_autograder, the course (no reference), the grader.
+
+    Example: grader gradescope xor-autograder.zip --assignment xor
+    """
+    from grader.engine.forkclient import ForkServer
+
+    with ForkServer() as server:  # it imports torch while this process does below
+        from grader.engine.gradescope_build import build_autograder
+
+        members = build_autograder(load_course(course), server, out, assignment_ids)
+    click.echo(f"Wrote {out} ({len(members)} files). On Gradescope: a Programming Assignment, "
+               f"Configure Autograder, upload this zip (a base image with Python 3.10 or newer).")
+
+
+@main.command("gradescope-run")
+@click.option("--source", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The unpacked autograder zip (/autograder/source).")
+@click.option("--submission", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The student's files (/autograder/submission).")
+@click.option("--results", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where results.json goes (/autograder/results).")
+def gradescope_run(source: Path, submission: Path, results: Path) -> None:
+    """Grade one Gradescope submission into RESULTS/results.json (what run_autograder runs).
+
+    Example: grader gradescope-run --source /autograder/source --submission /autograder/submission --results /autograder/results
+    """
+    from grader.engine.gradescope_run import run_autograder
+
+    sys.exit(run_autograder(source, submission, results))
+
+
 def _ci_course(course: Path | None, hidden: Path | None) -> Course:
     """With --hidden, the bundle alone: never the checkout's .grader/ nor $GRADER_COURSE (THREATS 61)."""
     if hidden is None:

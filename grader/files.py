@@ -12,7 +12,11 @@ def write_atomic(path: Path, text: str) -> None:
     The text is encoded first: text no UTF-8 writer takes (a lone surrogate) fails here
     with UnicodeEncodeError before any folder or file is made.
     """
-    data = text.encode("utf-8")
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` the same way: a reader sees the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -118,3 +118,27 @@ def test_unreachable_scheduler_is_a_one_line_error(small_class, tmp_path):
                                        "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "o").exists()
+
+
+def test_expected_values_reach_each_worker_once_not_with_every_task(grader, cluster, small_class, monkeypatch):
+    # Issue 19.5: count what the client sends. Each assignment's expected values go out in
+    # one task; the grading tasks carry a reference to its result (before: the values themselves).
+    with distributed.Client(cluster.scheduler_address) as client:
+        sent = []
+        real_submit = client.submit
+
+        def spy(fn, *args, **kwargs):
+            sent.append((fn.__name__, args))
+            return real_submit(fn, *args, **kwargs)
+
+        monkeypatch.setattr(client, "submit", spy)
+        remote = _grade(grader, small_class, client=client)
+        shipped = [args[0] for name, args in sent if name == "expected_values"]
+        graded = [args for name, args in sent if name == "_grade_on_worker"]
+        assert sorted(map(len, shipped)) == sorted(len(grader.expected(grader.course.get(a))) for a in IDS)
+        assert len(graded) >= 2  # at least one task per assignment
+        for assignment_id, targets, store in graded:
+            assert isinstance(store, distributed.Future), type(store)  # not the values: a name for them
+        keys = {store.key for _, _, store in graded}
+        assert len(keys) == len(IDS)
+    assert {r.student: r.score for r in remote}["ann"] == 20

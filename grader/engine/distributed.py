@@ -3,10 +3,12 @@ through dask-kubernetes, or `dask scheduler` + `dask worker` by hand); no schedu
 
 Each Dask worker hosts the same engine as a local run: a worker plugin starts one fork
 server per Dask worker (not per task) and unpacks the course's checks and probes, which
-travel once inside the plugin. The client computes the expected values once; each task
-carries its assignment's (a few KiB) and its submissions as bytes, and returns plain
-results; the client writes every output.
-A Dask worker that dies loses nothing: the scheduler runs its tasks elsewhere.
+travel once inside the plugin. The client computes each assignment's expected values
+once and hands them to the cluster as one task's result: every grading task names that
+result, so the values reach each worker once, not with every task (issue 19.5). Tasks
+carry their submissions as bytes and return plain results; the client writes every output.
+A Dask worker that dies loses nothing: the scheduler runs its tasks elsewhere, and
+computes the expected values again from the task it keeps if no worker holds them.
 Imported only for `grader grade --scheduler`.
 """
 from __future__ import annotations
@@ -72,6 +74,20 @@ def _grade_on_worker(assignment_id: str, targets: list, store: dict[str, bytes])
     return run_task(get_worker()._grader_engine[0], assignment_id, targets, store)
 
 
+def expected_values(store: dict[str, bytes]) -> dict[str, bytes]:
+    """A task whose result is the expected values it carries: workers fetch the result once each."""
+    return store
+
+
+def ship_once(client: Client) -> Callable[[dict[str, bytes]], Any]:
+    """What grade_batch hands each task instead of the expected values: a future of them.
+
+    Not client.scatter: scattered data that every holder lost cannot be made again,
+    while the scheduler recomputes a task's result from the task it keeps.
+    """
+    return lambda store: client.submit(expected_values, store, pure=False)
+
+
 def connect(address: str, timeout: float = 10.0) -> Client:
     """A client for the scheduler, or a one-line UsageError before any work starts."""
     try:
@@ -88,4 +104,4 @@ def grade_on_cluster(client: Client, grader: Grader, assignments: list, submissi
     threads = max(1, sum(client.nthreads().values()))
     executor = client.get_executor(retries=3, pure=False)
     return grade_batch(grader, assignments, submissions, jobs=threads, progress=progress,
-                       executor=executor, task=_grade_on_worker)
+                       executor=executor, task=_grade_on_worker, ship=ship_once(client))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from grader.course.catalogue import Assignment, Course
 from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
@@ -284,14 +284,16 @@ def _ready() -> None:
 def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: list[Submission],
                 jobs: int = 1, progress: Callable[[int], None] | None = None,
                 executor: Executor | None = None, task: Callable[..., list[AssignmentResult]] | None = None,
-                ) -> list[StudentResult]:
+                ship: Callable[[dict[str, bytes]], Any] | None = None) -> list[StudentResult]:
     """Grade every submission on every assignment; results sorted by student.
 
     With jobs=1 each assignment is one pytest session here. Otherwise tasks (an
     assignment and a slice of students, sized as the batch runs: grader/engine/scheduling.py)
     go to a local pool of `jobs` processes sharing one fork server, or to any other
     executor (grader/engine/distributed.py passes a Dask cluster's) with the `task` that runs
-    there; one task per slot at a time, so each task's duration is its own.
+    there; one task per slot at a time, so each task's duration is its own. `ship` turns an
+    assignment's expected values into what its tasks carry (Dask: a reference to data that
+    reaches each worker once); by default the values themselves.
     """
     assignments = list(assignments)
     own = executor is None and jobs > 1
@@ -305,7 +307,7 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
     by_student: dict[str, dict[str, AssignmentResult]] = {s.student: {} for s in submissions}
     queue = TaskQueue(len(submissions), jobs)
     pending: dict[Future, tuple[str, list[Target], float]] = {}
-    stores: dict[str, dict[str, bytes]] = {}
+    stores: dict[str, Any] = {}
 
     def collect(results: list[AssignmentResult], targets: list[Target]) -> None:
         for t, r in zip(targets, results):
@@ -333,7 +335,7 @@ def grade_batch(grader: Grader, assignments: Iterable[Assignment], submissions: 
                 collect(grader.grade(a, targets), targets)
         else:
             for a in assignments:  # grading starts as soon as an assignment's expected values exist
-                stores[a.id] = grader.expected(a)
+                stores[a.id] = ship(grader.expected(a)) if ship else grader.expected(a)
                 queue.add(a.id, grader.cost.get(a.id, 1.0))
                 submit_and_collect(timeout=0)
             while pending or queue:

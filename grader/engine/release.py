@@ -1,24 +1,21 @@
 """Build the repository an instructor hands to students: stubs, public checks, stored
-expected values, a pinned grader, a CI workflow and a README. No reference code and no
+expected values, the grader as a wheel, a CI workflow and a README. No reference code and no
 hidden checks go in. Apart from it, an instructor bundle: the whole course without the
 reference, which is all that grading that counts reads (`grader ci --hidden`).
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
-from grader import DISTRIBUTION, __version__
-from grader.course.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, SECRET_FILE, Course
+from grader import __version__
+from grader.course.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, SECRET_FILE, Assignment, Course
 from grader.errors import UsageError
 from grader.files import write_atomic
 from grader.engine.forkclient import ForkServer
 from grader.engine.grading import Grader
 from grader.engine.handles import save_store
+from grader.engine.wheel import vendor_wheel
 
 WORKFLOW = """\
 name: grade
@@ -89,7 +86,7 @@ def build_release(course: Course, server: ForkServer, out: Path, hidden_bundle: 
             write_atomic(path, text)
         written.append(path)
 
-    with Grader(course, server, include_hidden=False) as public, Grader(course, server) as full:
+    with Grader(course, server, include_hidden=False) as public:
         for a in course.assignments:
             for suffix in (".py", ".ipynb"):
                 stub = course.template_dir / f"{a.id}{suffix}"
@@ -101,12 +98,14 @@ def build_release(course: Course, server: ForkServer, out: Path, hidden_bundle: 
                 if (a.folder / name).is_file():
                     put(f"{RELEASED}/assignments/{a.id}/{name}", (a.folder / name).read_bytes())
             put(f"{RELEASED}/expected/{a.id}.json", save_store(public.expected(a)))
-            if hidden_bundle is not None:
-                put(f"expected/{a.id}.json", save_store(full.expected(a)), hidden_bundle)
     if hidden_bundle is not None:
-        _write_bundle_course(course, lambda rel, data: put(rel, data, hidden_bundle))
-    requirement = _vendor_wheel(out / RELEASED / "wheels", written)
-    put("requirements.txt", f"torch>=2.2\n{requirement}\n")
+        with Grader(course, server) as full:
+            write_bundle(full, course.assignments, lambda rel, data: put(rel, data, hidden_bundle))
+    wheel = vendor_wheel(out / RELEASED / "wheels")
+    written.append(wheel)
+    # The wheel by its path, relative to the repository root where CI runs pip: never a
+    # version on an index (issue 15.2: the grader is not published there).
+    put("requirements.txt", f"torch>=2.2\n./{wheel.relative_to(out).as_posix()}\n")
     put(".github/workflows/grade.yml", WORKFLOW)
     put(".gitignore", "grader-results/\n__pycache__/\n.ipynb_checkpoints/\n")
     rows = "\n".join(f"| {a.title} | `{a.id}.py` |" for a in course.assignments)
@@ -126,9 +125,12 @@ def _check_targets(out: Path, bundle: Path | None) -> None:
                              "students would get the hidden checks")
 
 
-def _write_bundle_course(course: Course, put: Callable[[str, bytes], None]) -> None:
-    """The bundle's course beside its expected values: every check file, the stubs, the course secret."""
-    for a in course.assignments:
+def write_bundle(full: Grader, assignments: Iterable[Assignment], put: Callable[[str, bytes], None]) -> None:
+    """The instructor bundle of these assignments: the expected values of every check (from a
+    Grader with the hidden checks), every check file, the stubs, the course secret; no reference."""
+    course = full.course
+    for a in assignments:
+        put(f"expected/{a.id}.json", save_store(full.expected(a)).encode())
         for name in (*ASSIGNMENT_FILES, "checks_hidden.py"):
             if (a.folder / name).is_file():
                 put(f"assignments/{a.id}/{name}", (a.folder / name).read_bytes())
@@ -141,20 +143,3 @@ def _write_bundle_course(course: Course, put: Callable[[str, bytes], None]) -> N
     # Last: a bundle whose writing stopped half-way has no marker, and is refused.
     put(BUNDLE_MARKER, f"# An instructor bundle: grade with `grader ci --hidden THIS_FOLDER`. Never give it to students.\n"
                        f"format = {BUNDLE_FORMAT}\ngrader = \"{__version__}\"\n".encode())
-
-
-def _vendor_wheel(folder: Path, written: list[Path]) -> str:
-    """Pin the grader: a wheel of this very version inside the repo, or a version pin."""
-    source = Path(__file__).resolve().parents[2]  # the folder holding the grader package
-    if (source / "pyproject.toml").is_file():
-        with tempfile.TemporaryDirectory() as tmp:
-            done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                                   "-q", "-w", tmp, str(source)], capture_output=True)
-            wheels = list(Path(tmp).glob(f"{DISTRIBUTION}-*.whl"))
-            if done.returncode == 0 and wheels:
-                folder.mkdir(parents=True, exist_ok=True)
-                target = folder / wheels[0].name
-                shutil.copy(wheels[0], target)
-                written.append(target)
-                return f"./{RELEASED}/wheels/{wheels[0].name}"
-    return f"{DISTRIBUTION}=={__version__}"

@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Iterator
 from grader.course.catalogue import Assignment, Course
 from grader.errors import UsageError
 from grader.engine.grading import Grader, targets_for
-from grader.results import AssignmentResult, Status
+from grader.results import AssignmentResult
 from grader.course.submission import read_submission
 from grader.reports.terminal import check_lines
 
