@@ -43,21 +43,45 @@ def notebooks(check: bool, course: Path | None) -> None:
 
     Example: grader notebooks --check
     """
-    from grader.files import write_atomic
     from grader.course.notebook import notebook_text, stub_to_notebook
 
     c = load_course(course)
-    stale = []
+    wanted = {c.template_dir / f"{a.id}.ipynb":
+              notebook_text(stub_to_notebook((c.template_dir / f"{a.id}.py").read_text())) for a in c.assignments}
+    _rebuild(wanted, check, "notebooks", "differ from their stubs")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Only report stubs that differ from their references (exit 1).")
+@course_option
+def stubs(check: bool, course: Path | None) -> None:
+    """Make student_template/<id>.py and .ipynb from each reference's ### BEGIN SOLUTION markers.
+
+    A reference without markers keeps its hand-written stub. Example: grader stubs --check
+    """
+    from grader.authoring.stubs import stub_for
+    from grader.course.notebook import notebook_text, stub_to_notebook
+
+    c = load_course(course)
+    wanted = {}
     for a in c.assignments:
-        stub = c.template_dir / f"{a.id}.py"
-        target = c.template_dir / f"{a.id}.ipynb"
-        text = notebook_text(stub_to_notebook(stub.read_text()))
-        if not target.is_file() or target.read_text() != text:
-            stale.append(target.name)
-            if not check:
-                write_atomic(target, text)
-    verb = "differ from their stubs" if check else "rebuilt"
-    click.echo(f"{len(stale)} notebooks {verb}" + (f": {', '.join(stale)}" if stale else ""))
+        stub = stub_for(c.reference_dir / f"{a.id}.py")
+        if stub is not None:
+            wanted[c.template_dir / f"{a.id}.py"] = stub
+            wanted[c.template_dir / f"{a.id}.ipynb"] = notebook_text(stub_to_notebook(stub))
+    _rebuild(wanted, check, "stubs", "differ from their references")
+
+
+def _rebuild(wanted: dict[Path, str], check: bool, what: str, differ: str) -> None:
+    """Write each file whose text is not the wanted one (or with --check only name it, exit 1)."""
+    from grader.files import write_atomic
+
+    stale = [path for path, text in wanted.items() if not path.is_file() or path.read_text() != text]
+    if not check:
+        for path in stale:
+            write_atomic(path, wanted[path])
+    names = ", ".join(path.name for path in stale)
+    click.echo(f"{len(stale)} {what} {differ if check else 'rebuilt'}" + (f": {names}" if stale else ""))
     sys.exit(1 if check and stale else 0)
 
 
