@@ -85,6 +85,28 @@ def _rebuild(wanted: dict[Path, str], check: bool, what: str, differ: str) -> No
     sys.exit(1 if check and stale else 0)
 
 
+@main.command("new")
+@click.argument("assignment_id", metavar="ID")
+@click.option("--title", default=None, help="The title students see (default: from ID, e.g. 'Matrix ops').")
+@course_option
+def new_cmd(assignment_id: str, title: str | None, course: Path | None) -> None:
+    """Start assignment ID from a working example that `grader validate` passes; then replace the example.
+
+    Example: grader new matrix_ops --course ~/course
+    """
+    from grader.authoring.scaffold import new_assignment
+    from grader.course.notebook import notebook_text, stub_to_notebook
+
+    c = load_course(course)
+    order = max((a.order for a in c.assignments), default=0) + 1
+    written = new_assignment(c.root, assignment_id, order, title or assignment_id.replace("_", " ").capitalize(),
+                             lambda stub: notebook_text(stub_to_notebook(stub)))
+    for path in written:
+        click.echo(f"wrote {path.relative_to(c.root)}")
+    click.echo(f"Next: grader validate --assignment {assignment_id} --course {c.root}, then replace the example "
+               "scale(x, s) with your task (docs/AUTHORING.md) and run grader stubs after each reference edit.")
+
+
 @main.command()
 @click.argument("ids", nargs=-1)
 @click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
