@@ -140,7 +140,10 @@ def test_the_course_passes_the_static_checks(aid):
 
 
 # -- one source for reference and stub ------------------------------------------------------
-@pytest.mark.parametrize("aid", [a.id for a in COURSE.assignments if has_markers((COURSE.reference_dir / f"{a.id}.py").read_text())])
+MARKED_IDS = [a.id for a in COURSE.assignments if has_markers((COURSE.reference_dir / f"{a.id}.py").read_text())]
+
+
+@pytest.mark.parametrize("aid", MARKED_IDS)
 def test_stub_is_made_from_its_reference(aid):
     stub = COURSE.template_dir / f"{aid}.py"
     assert stub.read_text() == stub_for(COURSE.reference_dir / f"{aid}.py"), "run `grader stubs` to rebuild"

@@ -110,10 +110,9 @@ def expected_uses_student(path: Path) -> list[Finding]:
         for call in _calls_on(check, "expected"):
             args = [*call.args, *(k.value for k in call.keywords)]
             used = sorted(set().union(*(_names(a) for a in args)) & tainted) if args else []
-            direct = any(_calls_on(a, "student") for a in args)
-            if used or direct:
+            if used or any(_calls_on(a, "student") for a in args):
                 what = f"'{used[0]}', which comes from" if used else "the result of"
-                findings.append(Finding(path, call.lineno, check.name,
-                                        f"expected.{call.func.attr}(...) uses {what} a student call: "  # type: ignore[attr-defined]
-                                        "expected values must come from the check's own inputs"))
+                probe = call.func.attr if isinstance(call.func, ast.Attribute) else "?"
+                findings.append(Finding(path, call.lineno, check.name, f"expected.{probe}(...) uses {what} a "
+                                        "student call: expected values must come from the check's own inputs"))
     return findings
