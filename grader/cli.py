@@ -57,22 +57,68 @@ def notebooks(check: bool, course: Path | None) -> None:
 
     Example: grader notebooks --check
     """
-    from grader.files import write_atomic
     from grader.course.notebook import notebook_text, stub_to_notebook
 
     c = load_course(course)
-    stale = []
+    wanted = {c.template_dir / f"{a.id}.ipynb":
+              notebook_text(stub_to_notebook((c.template_dir / f"{a.id}.py").read_text())) for a in c.assignments}
+    _rebuild(wanted, check, "notebooks", "differ from their stubs")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Only report stubs that differ from their references (exit 1).")
+@course_option
+def stubs(check: bool, course: Path | None) -> None:
+    """Make student_template/<id>.py and .ipynb from each reference's ### BEGIN SOLUTION markers.
+
+    A reference without markers keeps its hand-written stub. Example: grader stubs --check
+    """
+    from grader.authoring.stubs import stub_for
+    from grader.course.notebook import notebook_text, stub_to_notebook
+
+    c = load_course(course)
+    wanted = {}
     for a in c.assignments:
-        stub = c.template_dir / f"{a.id}.py"
-        target = c.template_dir / f"{a.id}.ipynb"
-        text = notebook_text(stub_to_notebook(stub.read_text()))
-        if not target.is_file() or target.read_text() != text:
-            stale.append(target.name)
-            if not check:
-                write_atomic(target, text)
-    verb = "differ from their stubs" if check else "rebuilt"
-    click.echo(f"{len(stale)} notebooks {verb}" + (f": {', '.join(stale)}" if stale else ""))
+        stub = stub_for(c.reference_dir / f"{a.id}.py")
+        if stub is not None:
+            wanted[c.template_dir / f"{a.id}.py"] = stub
+            wanted[c.template_dir / f"{a.id}.ipynb"] = notebook_text(stub_to_notebook(stub))
+    _rebuild(wanted, check, "stubs", "differ from their references")
+
+
+def _rebuild(wanted: dict[Path, str], check: bool, what: str, differ: str) -> None:
+    """Write each file whose text is not the wanted one (or with --check only name it, exit 1)."""
+    from grader.files import write_atomic
+
+    stale = [path for path, text in wanted.items() if not path.is_file() or path.read_text() != text]
+    if not check:
+        for path in stale:
+            write_atomic(path, wanted[path])
+    names = ", ".join(path.name for path in stale)
+    click.echo(f"{len(stale)} {what} {differ if check else 'rebuilt'}" + (f": {names}" if stale else ""))
     sys.exit(1 if check and stale else 0)
+
+
+@main.command("new")
+@click.argument("assignment_id", metavar="ID")
+@click.option("--title", default=None, help="The title students see (default: from ID, e.g. 'Matrix ops').")
+@course_option
+def new_cmd(assignment_id: str, title: str | None, course: Path | None) -> None:
+    """Start assignment ID from a working example that `grader validate` passes; then replace the example.
+
+    Example: grader new matrix_ops --course ~/course
+    """
+    from grader.authoring.scaffold import new_assignment
+    from grader.course.notebook import notebook_text, stub_to_notebook
+
+    c = load_course(course)
+    order = max((a.order for a in c.assignments), default=0) + 1
+    written = new_assignment(c.root, assignment_id, order, title or assignment_id.replace("_", " ").capitalize(),
+                             lambda stub: notebook_text(stub_to_notebook(stub)))
+    for path in written:
+        click.echo(f"wrote {path.relative_to(c.root)}")
+    click.echo(f"Next: grader validate --assignment {assignment_id} --course {c.root}, then replace the example "
+               "scale(x, s) with your task (docs/AUTHORING.md) and run grader stubs after each reference edit.")
 
 
 @main.command()

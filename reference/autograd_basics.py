@@ -1,41 +1,84 @@
-"""Reference solution: autograd_basics."""
+"""Assignment 2: the magic of autograd.
+
+Mark a tensor with requires_grad=True and PyTorch records every operation on it in
+a graph. Calling .backward() on a scalar result walks that graph backwards and
+leaves d(result)/d(tensor) in the tensor's .grad. No derivative by hand.
+"""
 import torch
 
 
 def square_grad(x):
+    """Return dy/dx of y = x**2 at the Python float `x`, computed by autograd.
+
+    Make a float32 leaf with torch.tensor(x, requires_grad=True), compute y,
+    call y.backward() and return the leaf's .grad (a 0-dim float32 tensor).
+    square_grad(3.0) -> tensor(6.)
+    """
+    ### BEGIN SOLUTION
     t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
     y = t ** 2
     y.backward()
     return t.grad
+    ### END SOLUTION
 
 
 def chain_grad(x):
+    """The lesson's graph: y = x + 3, z = y * y, w = z - 4. Return (w, dw/dx).
+
+    Both are 0-dim float32 tensors; autograd applies the chain rule for you:
+    dw/dx = dw/dz * dz/dy * dy/dx = 1 * 2y * 1.  chain_grad(2.0) -> (21, 10)
+    """
+    ### BEGIN SOLUTION
     t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
     y = t + 3
     z = y * y
     w = z - 4
     w.backward()
     return w.detach(), t.grad
+    ### END SOLUTION
 
 
 def gradient(fn, x):
+    """Return the gradient of the scalar fn(x) with respect to tensor `x`.
+
+    `x` does not require grad and must stay untouched: work on a copy,
+    x.detach().clone().requires_grad_(True). The result has x's shape and dtype,
+    does not require grad, and is zero where fn(x) does not depend on x
+    (torch.autograd.grad(..., allow_unused=True) returns None when nothing depends).
+    """
+    ### BEGIN SOLUTION
     leaf = x.detach().clone().requires_grad_(True)
     out = fn(leaf)
     grad = None
     if out.requires_grad:
         (grad,) = torch.autograd.grad(out, leaf, allow_unused=True)
     return torch.zeros_like(x) if grad is None else grad.detach()
+    ### END SOLUTION
 
 
 def piecewise(x):
+    """Return 2*x if x > 0 else 3*x, for a 0-dim tensor `x`, using a Python `if`.
+
+    PyTorch builds the graph as the code runs (a dynamic graph), so ordinary
+    control flow works and gradients still flow: backward() gives 2 or 3.
+    """
+    ### BEGIN SOLUTION
     if x > 0:
         return 2 * x
     return 3 * x
+    ### END SOLUTION
 
 
 def accumulate(x, times):
+    """Call backward() on a fresh y = x**2 `times` times without zeroing; return x.grad.
+
+    Gradients add up in .grad until you zero them, so the result is times * 2x.
+    This is why training loops call optimizer.zero_grad() every step.
+    """
+    ### BEGIN SOLUTION
     t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
     for _ in range(times):
         y = t ** 2
         y.backward()
     return t.grad
+    ### END SOLUTION

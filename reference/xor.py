@@ -1,19 +1,40 @@
-"""Reference solution: xor."""
+"""Assignment 7: your first real PyTorch model.
+
+XOR is true when exactly one input is true. No single straight line separates
+its classes, so a model needs a hidden layer with a non-linearity: the smallest
+problem where "deep" matters.
+"""
 import torch
 from torch import nn
 
 
 def xor_data():
+    """Return (X, y): X float32 (4, 2) rows [0,0], [0,1], [1,0], [1,1]; y float32 (4, 1) [[0], [1], [1], [0]]."""
+    ### BEGIN SOLUTION
     X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
     return X, y
+    ### END SOLUTION
 
 
 def build_model(hidden=4):
+    """Return nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, 1), nn.Sigmoid()).
+
+    The sigmoid squashes the output into (0, 1): a probability that XOR is 1,
+    which is what nn.BCELoss expects.
+    """
+    ### BEGIN SOLUTION
     return nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, 1), nn.Sigmoid())
+    ### END SOLUTION
 
 
 def train(model, X, y, epochs=1000, lr=0.1):
+    """Train in place with torch.optim.Adam(model.parameters(), lr=lr) and nn.BCELoss; return the losses.
+
+    Full batch, in the usual order: forward, loss, zero the gradients, backward,
+    step. Return each epoch's loss (before its step) as a Python float.
+    """
+    ### BEGIN SOLUTION
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.BCELoss()
     losses = []
@@ -24,9 +45,18 @@ def train(model, X, y, epochs=1000, lr=0.1):
         optimizer.step()
         losses.append(loss.item())
     return losses
+    ### END SOLUTION
 
 
 def solve(seed):
+    """Return a trained model whose output is > 0.5 exactly where y is 1, for any seed.
+
+    Call torch.manual_seed(seed) so the result is reproducible. The lesson's
+    4-unit network gets stuck for about half of all seeds (ReLUs that never
+    activate): make it reliable, with a wider hidden layer, restarts until the
+    outputs are right, or both. At most 5 s per call.
+    """
+    ### BEGIN SOLUTION
     # A 16-unit layer rarely gets stuck; restarts with new seeds catch the rest.
     X, y = xor_data()
     for attempt in range(20):
@@ -38,3 +68,4 @@ def solve(seed):
         if torch.equal((out > 0.5).float(), y) and bool(((out > 0) & (out < 1)).all()):
             return model
     return model
+    ### END SOLUTION

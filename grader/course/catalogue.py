@@ -182,20 +182,73 @@ def read_secret(root: Path) -> str | None:
     return text
 
 
+@dataclass(frozen=True)
+class Key:
+    """One key of assignment.toml: its kind, whether it must be there, its bounds, what it is for."""
+
+    kind: str  # a name in _KINDS
+    about: str
+    required: bool = False
+    above: float | None = None     # the value must be more than this
+    at_least: float | None = None  # ... or at least this
+
+
+_KINDS: dict[str, tuple[type, ...]] = {"a string": (str,), "an integer": (int,), "a number": (int, float),
+                                       "a table": (dict,)}
+
+# assignment.toml, key by key. Anything else is refused: a typo ("point = 5") would otherwise
+# fall back to the default without a word (issue 17).
+SCHEMA: dict[str, Key] = {
+    "title": Key("a string", "the title students see", required=True),
+    "order": Key("an integer", "its place in the course, 1 for the first", required=True),
+    "points": Key("a number", "the assignment's total; the checks' @points must add up to it", above=0),
+    "stub_score": Key("a number", "what the shipped stub scores (0 unless it is partly right)", at_least=0),
+    "limits": Key("a table", "the sandbox limits of this assignment"),
+}
+# [limits]: one key per Limits field; an int field takes integers, a float field any number.
+LIMITS_SCHEMA: dict[str, Key] = {f.name: Key("an integer" if f.type == "int" else "a number", "a sandbox limit",
+                                             above=0) for f in fields(Limits)}
+
+
+def _toml_kind(value: object) -> str:
+    """How TOML would name a value's type, for a message."""
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", dict: "a table",
+             list: "an array"}
+    return names.get(type(value), "a date or time")
+
+
+def check_table(path: Path, data: dict, schema: dict[str, Key], prefix: str = "") -> None:
+    """Refuse unknown keys, missing required ones, wrong types and values out of bounds, one line each."""
+    for name, value in data.items():
+        key = schema.get(name)
+        if key is None:
+            allowed = ", ".join(schema)
+            raise UsageError(f"{path}: unknown key '{prefix}{name}' (allowed{' in [limits]' if prefix else ''}: "
+                             f"{allowed})")
+        if type(value) is bool or not isinstance(value, _KINDS[key.kind]):
+            raise UsageError(f"{path}: key '{prefix}{name}' must be {key.kind} ({key.about}), "
+                             f"not {_toml_kind(value)}: {value!r}")
+        if key.above is not None and value <= key.above:
+            raise UsageError(f"{path}: key '{prefix}{name}' must be more than {key.above:g}, not {value!r}")
+        if key.at_least is not None and value < key.at_least:
+            raise UsageError(f"{path}: key '{prefix}{name}' must be at least {key.at_least:g}, not {value!r}")
+    for name, key in schema.items():
+        if key.required and name not in data:
+            raise UsageError(f"{path}: missing key '{prefix}{name}' ({key.kind}: {key.about})")
+
+
 def load_assignment(folder: Path) -> Assignment:
+    """One assignment from its folder's assignment.toml, every key checked against SCHEMA."""
     path = folder / "assignment.toml"
     try:
         data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path}: {exc}") from None
-    known = {f.name for f in fields(Limits)}
+    check_table(path, data, SCHEMA)
     raw_limits = data.get("limits", {})
-    unknown = set(raw_limits) - known
-    if unknown:
-        raise UsageError(f"{path}: unknown key limits.{sorted(unknown)[0]} (known: {', '.join(sorted(known))})")
-    for key in ("title", "order"):
-        if key not in data:
-            raise UsageError(f"{path}: missing key {key!r}")
-    return Assignment(id=folder.name, title=str(data["title"]), order=int(data["order"]),
-                      points=float(data.get("points", 10)), folder=folder,
-                      stub_score=float(data.get("stub_score", 0)), limits=Limits(**raw_limits))
+    check_table(path, raw_limits, LIMITS_SCHEMA, prefix="limits.")
+    points, stub_score = float(data.get("points", 10)), float(data.get("stub_score", 0))
+    if stub_score > points:
+        raise UsageError(f"{path}: key 'stub_score' ({stub_score:g}) is more than 'points' ({points:g})")
+    return Assignment(id=folder.name, title=data["title"], order=data["order"], points=points, folder=folder,
+                      stub_score=stub_score, limits=Limits(**raw_limits))

@@ -1,13 +1,16 @@
 """Check the checks: the reference scores full, the stub its documented score, each
 mutant fails exactly the checks its header names (`# fails: check_a, check_b`) and gets
 its own hint (`# hint: ...`) on each of them, and each null student
-(grader/course/null_students.py) scores nothing."""
+(grader/course/null_students.py) scores nothing. Before any of that runs, the check files'
+text: points add up, no expected value depends on an answer, the stub is the reference's."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.catalogue import Assignment
+from grader.authoring.static_checks import declared_points, expected_uses_student
+from grader.authoring.stubs import stub_for
+from grader.course.catalogue import Assignment, Course
 from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
 from grader.engine.grading import Grader, Target
 from grader.course.null_students import null_students
@@ -35,9 +38,29 @@ class Row:
     ok: bool
 
 
+def static_rows(course: Course, assignment: Assignment) -> list[Row]:
+    """What the files' text says: the checks' points, expected values that use an answer, a drifted stub."""
+    checks = [assignment.public_checks, assignment.hidden_checks]
+    total, unread = declared_points([p for p in checks if p.is_file()])
+    got = f"{total:g}" + "".join(f"; {f}" for f in unread)
+    rows = [Row(assignment.id, "points", f"@points adding up to {assignment.points:g}", got,
+                total == assignment.points and not unread)]
+    uses = [str(f) for p in checks if p.is_file() for f in expected_uses_student(p)]
+    rows.append(Row(assignment.id, "expected values", "no expected.* call uses a student's answer",
+                    "; ".join(uses) or "none does", not uses))
+    stub = course.template_dir / f"{assignment.id}.py"
+    reference = course.reference_dir / f"{assignment.id}.py"
+    made = stub_for(reference) if reference.is_file() else None
+    if made is not None:  # a reference with solution markers is the stub's source
+        same = stub.is_file() and stub.read_text() == made
+        rows.append(Row(assignment.id, "stub source", f"{stub.name} made from the reference's markers",
+                        "the same" if same else "it differs: run grader stubs", same))
+    return rows
+
+
 def validate_assignment(grader: Grader, assignment: Assignment) -> list[Row]:
-    """Grade the reference, the stub, every mutant and every null student in one batch;
-    compare with expectations."""
+    """The static rows, then grade the reference, the stub, every mutant and every null student
+    in one batch and compare with expectations."""
     course = grader.course
     stub = course.template_dir / f"{assignment.id}.py"
     paths = {"reference": course.reference_dir / f"{assignment.id}.py", "stub": stub}
@@ -46,8 +69,8 @@ def validate_assignment(grader: Grader, assignment: Assignment) -> list[Row]:
                for name, path in paths.items()}
     sources.update({name: text.encode() for name, text in null_students(stub.read_text()).items()})
     targets = [Target(name, SubmissionFile(f"{assignment.id}.py", data)) for name, data in sources.items()]
-    return [_row(assignment, target.student, paths.get(target.student), result)
-            for target, result in zip(targets, grader.grade(assignment, targets))]
+    return static_rows(course, assignment) + [_row(assignment, target.student, paths.get(target.student), result)
+                                              for target, result in zip(targets, grader.grade(assignment, targets))]
 
 
 def _row(assignment: Assignment, case: str, path: Path | None, result: AssignmentResult) -> Row:
