@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, modes_under
+from helpers import ROOT, modes_under
 
 pytestmark = pytest.mark.slow
 

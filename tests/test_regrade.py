@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.engine import grading
 from grader.cli import main
 from grader.engine.regrade import CACHE, FINGERPRINTS

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from grader.engine.wheel import build_from_source, installed_distribution, vendor_wheel
 from grader.errors import UsageError
 
