@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 
 class Status(str, enum.Enum):
+    """How a check ended; the value is what results.json says."""
     PASSED = "passed"
     FAILED = "failed"    # the submission's answer is wrong
     ERROR = "error"      # the submission crashed, raised, or could not be loaded
@@ -18,6 +19,7 @@ class Status(str, enum.Enum):
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One check's verdict for one student: status, points, and what to tell them."""
     check_id: str
     title: str
     status: Status
@@ -49,6 +51,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class AssignmentResult:
+    """One student's result on one assignment: its checks, or why it could not be graded."""
     assignment_id: str
     title: str
     max_score: float
@@ -61,6 +64,7 @@ class AssignmentResult:
 
     @property
     def score(self) -> float:
+        """The points of its checks, summed."""
         return round(sum(c.score for c in self.checks), 6)
 
     @property
@@ -76,6 +80,7 @@ class AssignmentResult:
 
 @dataclass(frozen=True)
 class StudentResult:
+    """Everything one student got in a batch: a result per assignment."""
     student: str
     assignments: tuple[AssignmentResult, ...] = ()
     seconds: float = 0.0
@@ -83,8 +88,10 @@ class StudentResult:
 
     @property
     def score(self) -> float:
+        """The student's points over every assignment."""
         return round(sum(a.score for a in self.assignments), 6)
 
     @property
     def max_score(self) -> float:
+        """The points the student could have had here."""
         return sum(a.max_score for a in self.assignments)

@@ -35,11 +35,13 @@ class Limits:
     result_mb: int = 64           # largest result one call may send back
 
     def scaled(self, **overrides: float) -> "Limits":
+        """These limits with some fields replaced (a test's or a command's shorter timeouts)."""
         return replace(self, **overrides)
 
 
 @dataclass(frozen=True)
 class Assignment:
+    """One assignment of a course: its folder, points, limits and where its files are."""
     id: str
     title: str
     order: int
@@ -50,18 +52,22 @@ class Assignment:
 
     @property
     def public_checks(self) -> Path:
+        """The checks students may see and run (`grader check`)."""
         return self.folder / "checks_public.py"
 
     @property
     def hidden_checks(self) -> Path:
+        """The checks only the instructor's grading runs."""
         return self.folder / "checks_hidden.py"
 
     @property
     def probes(self) -> Path:
+        """The probes: code run in the sandbox next to the student's."""
         return self.folder / "probes.py"
 
     @property
     def mutants(self) -> list[Path]:
+        """The known-wrong solutions, in name order."""
         return sorted((self.folder / "mutants").glob("*.py"))
 
 
@@ -73,6 +79,7 @@ DEFAULT_SECRET = "grader-default-secret"
 
 @dataclass(frozen=True)
 class Course:
+    """A course: its root folder, its assignments in order and its secret."""
     root: Path
     assignments: tuple[Assignment, ...]
     # Seeds the hidden checks' inputs (None: DEFAULT_SECRET). A field, not read lazily,
@@ -86,6 +93,7 @@ class Course:
 
     @property
     def reference_dir(self) -> Path:
+        """Where the reference solutions are (absent from a released course)."""
         return self.root / "reference"
 
     def stubs(self) -> dict[str, dict[str, bytes]]:
@@ -100,9 +108,11 @@ class Course:
 
     @property
     def template_dir(self) -> Path:
+        """Where the stubs students start from are."""
         return self.root / "student_template"
 
     def get(self, assignment_id: str) -> Assignment:
+        """The assignment `assignment_id`, or a UsageError naming those that exist."""
         for a in self.assignments:
             if a.id == assignment_id:
                 return a
@@ -110,6 +120,7 @@ class Course:
         raise UsageError(f"unknown assignment {assignment_id!r} (known: {known})")
 
     def select(self, ids: list[str] | tuple[str, ...] | None) -> tuple[Assignment, ...]:
+        """The assignments named (in course order), or all of them when none are."""
         return tuple(self.get(i) for i in ids) if ids else self.assignments
 
 

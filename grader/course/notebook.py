@@ -32,6 +32,7 @@ class NotebookError(Exception):
 
 @dataclass(frozen=True)
 class Cell:
+    """One code cell of a notebook: its number as Jupyter shows it, and its code."""
     number: int  # 1-based among all cells, as Jupyter's interface counts them
     source: str
 
@@ -176,4 +177,5 @@ def stub_to_notebook(source: str) -> nbformat.NotebookNode:
 
 
 def notebook_text(nb: nbformat.NotebookNode) -> str:
+    """A notebook as the text written to disk (stable, so a rebuilt one compares equal)."""
     return nbformat.writes(nb) + "\n"

@@ -24,12 +24,14 @@ SUFFIXES = (".py", ".ipynb")  # preference order when a student has both
 
 @dataclass(frozen=True)
 class SubmissionFile:
+    """One file a student handed in for an assignment: its name and its bytes."""
     name: str  # e.g. "tensor_creation.py"
     data: bytes
 
 
 @dataclass(frozen=True)
 class Submission:
+    """What one student handed in: a file per assignment, and notes on what was skipped."""
     student: str
     files: dict[str, SubmissionFile] = field(default_factory=dict)  # by assignment id
     problems: dict[str, str] = field(default_factory=dict)  # assignment id -> why not gradable

@@ -29,6 +29,7 @@ def _test(a: AssignmentResult, c: CheckResult, number: str) -> dict[str, Any]:
 
 
 def to_results_json(result: StudentResult) -> dict[str, Any]:
+    """One student's results in Gradescope's results.json schema (plus our own fields)."""
     tests = [_test(a, c, f"{ai}.{ci}")
              for ai, a in enumerate(result.assignments, start=1) for ci, c in enumerate(a.checks, start=1)]
     lines = [f"{a.assignment_id}: {a.score:g}/{a.max_score:g}" + (f" ({a.error})" if a.error else "")
@@ -50,6 +51,7 @@ def to_results_json(result: StudentResult) -> dict[str, Any]:
 
 
 def dumps(result: StudentResult) -> str:
+    """`to_results_json` as indented JSON text."""
     return json.dumps(to_results_json(result), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -25,6 +25,7 @@ VERDICT = {Status.PASSED: "passed", Status.FAILED: "failed", Status.ERROR: "erro
 
 @dataclass(frozen=True)
 class Bar:
+    """One bar of the class report's score histogram."""
     label: str
     value: float  # 0..1 of the chart's scale
     text: str     # what the bar says (a count, a percentage)
@@ -36,6 +37,7 @@ def render(template: str, **context: Any) -> str:
 
 
 def student_report(result: StudentResult) -> str:
+    """One student's report page (report.html)."""
     return _env.get_template("student.html.j2").render(r=result, verdict=VERDICT)
 
 

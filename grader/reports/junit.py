@@ -7,6 +7,7 @@ from grader.results import Status, StudentResult
 
 
 def to_junit(results: list[StudentResult]) -> str:
+    """The results as JUnit XML: a testsuite per student and assignment, a testcase per check."""
     root = ET.Element("testsuites", name="grader")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for r in results:

@@ -61,6 +61,7 @@ class CodeError(Exception):
 
 @dataclass(frozen=True)
 class Token:
+    """One normalised token of a student's code, with the line it came from."""
     text: str   # normalised
     line: int   # 1-based line of the displayed text
     depth: int  # indentation level of its logical line
@@ -329,6 +330,7 @@ def to_csv(pairs: list[Pair]) -> str:
 
 @dataclass(frozen=True)
 class Line:
+    """One line of a file shown on the similarity page, marked when it is shared."""
     number: int
     text: str
     shared: bool  # covered by a fingerprint both files have

@@ -30,6 +30,7 @@ def student_text_printer() -> Iterator[Callable[[str], None]]:
 
 
 def check_lines(result: AssignmentResult, color: bool) -> list[str]:
+    """The lines `grader check` prints for one assignment: a verdict per check, then what to fix."""
     lines = [click.style(f"{result.title} ({result.assignment_id}): {result.score:g}/{result.max_score:g}",
                          bold=True) if color else
              f"{result.title} ({result.assignment_id}): {result.score:g}/{result.max_score:g}"]

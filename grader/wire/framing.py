@@ -22,6 +22,7 @@ class FrameTooLarge(Exception):
 
 
 def send_frame(sock: socket.socket, payload: bytes) -> None:
+    """Send `payload` as one frame: its length, then its bytes."""
     sock.sendall(_LEN.pack(len(payload)) + payload)
 
 
