@@ -20,9 +20,9 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from grader.sandbox import landlock  # imported here: the worker cannot once the course is hidden
+from grader.wire.spec import Limits, WorkerSpec
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -165,15 +165,15 @@ def python_folders() -> list[str]:
     return sorted(os.path.realpath(f) for f in folders)
 
 
-def isolate_filesystem(spec: dict[str, Any], uid: int | None) -> list[str]:
+def isolate_filesystem(spec: WorkerSpec, uid: int | None) -> list[str]:
     """In the worker, in its own mount namespace: hide, give it a capped work folder, a new /proc."""
-    work = os.path.join(spec["scratch"], "work")
+    work = os.path.join(spec.scratch, "work")
     os.makedirs(work, exist_ok=True)
-    keep = [os.path.realpath(spec["scratch"])] + python_folders()
-    hide_paths(hidden_by_default() + list(spec.get("hide", [])), keep)
+    keep = [os.path.realpath(spec.scratch)] + python_folders()
+    hide_paths(hidden_by_default() + list(spec.hide), keep)
     owner = f",uid={uid},gid={uid}" if uid is not None else ""
     _mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={int(spec['limits']['disk_mb'])}m,mode=700{owner}")
+           f"size={spec.limits.disk_mb}m,mode=700{owner}")
     try:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:
@@ -181,30 +181,30 @@ def isolate_filesystem(spec: dict[str, Any], uid: int | None) -> list[str]:
     return []
 
 
-def confine(spec: dict[str, Any]) -> list[str]:
+def confine(spec: WorkerSpec) -> list[str]:
     """In the worker, after the mounts: Landlock over the same allowlist the mount layer keeps.
 
     Read: the system's folders, Python's installation, the worker's own scratch (its
     source file). Write: its work folder, and existing device files (/dev/null).
     """
-    work = os.path.join(spec["scratch"], "work")
+    work = os.path.join(spec.scratch, "work")
     rules = {f"/{name}": landlock.READ for name in sorted(VISIBLE_TOP)}
     rules.update({folder: landlock.READ for folder in python_folders()})
-    rules.update({os.path.realpath(spec["scratch"]): landlock.READ, "/dev": landlock.DEVICES,
+    rules.update({os.path.realpath(spec.scratch): landlock.READ, "/dev": landlock.DEVICES,
                   os.path.realpath(work): landlock.EVERYTHING})
     return landlock.restrict(rules)
 
 
-def apply_rlimits(limits: dict[str, Any], memory_by_cgroup: bool) -> list[str]:
+def apply_rlimits(limits: Limits, memory_by_cgroup: bool) -> list[str]:
     """rlimits, set after the fork: torch's own mappings are already in place."""
     settings = {
-        resource.RLIMIT_CPU: int(limits["cpu_seconds"]),
-        resource.RLIMIT_FSIZE: max(int(limits["output_kb"]) * 1024, 16 * 2**20),
-        resource.RLIMIT_NOFILE: int(limits["open_files"]),
+        resource.RLIMIT_CPU: limits.cpu_seconds,
+        resource.RLIMIT_FSIZE: max(limits.output_kb * 1024, 16 * 2**20),
+        resource.RLIMIT_NOFILE: limits.open_files,
         resource.RLIMIT_CORE: 0,
     }
     if not memory_by_cgroup:  # address space is a coarse stand-in for a memory cgroup
-        settings[resource.RLIMIT_AS] = _vm_size() + int(limits["memory_mb"]) * 2**20
+        settings[resource.RLIMIT_AS] = _vm_size() + limits.memory_mb * 2**20
     missing = []
     for which, value in settings.items():
         try:
