@@ -73,10 +73,10 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
 
     Example: grader check tensor_creation --dir ~/course --watch
     """
-    from grader.engine.forkclient import ForkServer
+    from grader.engine.starters import start_engine
 
     try:
-        with ForkServer() as server:  # it imports torch while this process does below
+        with start_engine() as server:  # the fork server imports torch while this process does below
             from grader.engine.grading import Grader
             from grader.reports.terminal import student_text_printer, use_color
             from grader.engine.watch import assignments_to_check, check_once, watch
@@ -116,11 +116,11 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
 
     Example: grader grade submissions/ --out results/ -j 2
     """
-    from grader.engine.forkclient import ForkServer
+    from grader.engine.starters import start_engine
     from grader.tempdirs import private_tempdir
 
     # Everything this run and torch put in the temp folder goes with the private one.
-    with private_tempdir(), ForkServer() as server:  # it imports torch while this process does below
+    with private_tempdir(), start_engine() as server:  # the fork server imports torch while this process does below
         from grader.reports import html_report
         from grader.engine.grading import Grader, grade_batch
         from grader.reports.outputs import check_junit_path, reserved_names, write_batch
@@ -222,9 +222,9 @@ def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
 
     Example: grader validate --assignment xor
     """
-    from grader.engine.forkclient import ForkServer
+    from grader.engine.starters import start_engine
 
-    with ForkServer() as server:  # it imports torch while this process does below
+    with start_engine() as server:  # the fork server imports torch while this process does below
         from grader.engine.grading import Grader
         from grader.engine.validation import validate_assignment
 
@@ -255,9 +255,9 @@ def release(out: Path, hidden_bundle: Path | None, title: str, course: Path | No
 
     Example: grader release ../course-2026 --hidden-bundle ../hidden-2026
     """
-    from grader.engine.forkclient import ForkServer
+    from grader.engine.starters import start_engine
 
-    with ForkServer() as server:  # it imports torch while this process does below
+    with start_engine() as server:  # the fork server imports torch while this process does below
         from grader.engine.release import build_release
 
         written = build_release(load_course(course), server, out, hidden_bundle, title)
@@ -283,9 +283,9 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     Without --hidden the course is the checkout's own .grader/ (a student controls it: the
     score is feedback, never a grade). Example: grader ci --hidden ../bundle-2026
     """
-    from grader.engine.forkclient import ForkServer
+    from grader.engine.starters import start_engine
 
-    with ForkServer() as server:  # it imports torch while this process does below
+    with start_engine() as server:  # the fork server imports torch while this process does below
         from grader.reports import github, gradescope
         from grader.files import write_atomic
         from grader.engine.grading import Grader, targets_for

@@ -21,7 +21,7 @@ from grader.course.catalogue import Assignment, Course
 from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
 from grader.engine.diagnosis import KnownMistake, expected_only, known_mistakes, store_entries
 from grader.errors import GraderError, UsageError
-from grader.engine.forkclient import ForkServer
+from grader.engine.starters import Starter, attach
 from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
 from grader.course.notebook import NotebookError, cells_payload, read_code_cells
 from grader.engine.plugin import GraderPlugin, run_suite
@@ -46,7 +46,7 @@ class Target:
 class Grader:
     """Grades assignments through one fork server; expected values cached per assignment."""
 
-    def __init__(self, course: Course, server: ForkServer, include_hidden: bool = True,
+    def __init__(self, course: Course, server: Starter, include_hidden: bool = True,
                  limits: dict[str, float] | None = None, hide: tuple[Path, ...] = (),
                  expected_values: dict[str, dict[str, bytes]] | None = None) -> None:
         self.course = course
@@ -256,7 +256,7 @@ _shard_grader: Grader | None = None
 def _shard_init(course: Course, server_path: str, include_hidden: bool, limits: dict[str, float],
                 hide: tuple[str, ...]) -> None:
     global _shard_grader
-    server = ForkServer.attach(server_path)
+    server = attach(server_path)
     _shard_grader = Grader(course, server, include_hidden, limits, tuple(Path(h) for h in hide))
     Finalize(None, _shard_grader.close, exitpriority=10)  # the pool process's scratch goes when it exits
 

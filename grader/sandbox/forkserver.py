@@ -15,7 +15,6 @@ import ctypes
 import gc
 import importlib
 import os
-import resource
 import selectors
 import signal
 import socket
@@ -139,6 +138,8 @@ def spawn(spec: WorkerSpec) -> tuple[int, int]:
 
 def _close_fds_except(keep: set[int]) -> None:
     """Drop every inherited descriptor (the server's socket, other graders' channels)."""
+    import resource  # the fork server runs on Linux only: not at import (issue 15, item 3)
+
     last = 3
     for fd in sorted(keep | {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}):
         if fd >= last:

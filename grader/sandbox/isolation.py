@@ -15,7 +15,6 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
-import resource
 import signal
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from grader.sandbox import landlock  # imported here: the worker cannot once the course is hidden
 from grader.wire.spec import Limits, WorkerSpec
+from grader.sandbox.libc import LINUX, libc
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -44,33 +44,36 @@ def hidden_by_default() -> list[str]:
     return [f"/{name}" for name in sorted(os.listdir("/"))
             if name not in VISIBLE_TOP and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")] + list(ALSO_HIDDEN)
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
 
 def die_with_parent() -> None:
-    """SIGKILL this process when its parent dies, so nothing outlives the grader."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    """SIGKILL this process when its parent dies, so nothing outlives the grader (Linux only)."""
+    if LINUX:
+        libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _unshare(flags: int) -> bool:
-    return _libc.unshare(flags) == 0  # os.unshare is Python 3.12+
+    return libc().unshare(flags) == 0  # os.unshare is Python 3.12+
 
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    if _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+    if libc().mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
                    data.encode() if data else None) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"mount {target}: {os.strerror(err)}")
 
 
-def enter_namespaces() -> tuple[set[str], list[str]]:
+NAMESPACES = {"pid": CLONE_NEWPID, "network": CLONE_NEWNET, "mount": CLONE_NEWNS, "ipc": CLONE_NEWIPC}
+
+
+def enter_namespaces(names: tuple[str, ...] = tuple(NAMESPACES)) -> tuple[set[str], list[str]]:
     """In the supervisor: new PID, network, mount and IPC namespaces for the worker to come.
 
     The IPC namespace takes System V queues, semaphores and shared memory away with the
-    worker: none outlives it or is seen by the next student.
+    worker: none outlives it or is seen by the next student. A spawned worker enters all
+    but the PID namespace itself (that one holds only the children of the caller).
     """
-    wanted = {"pid": CLONE_NEWPID, "network": CLONE_NEWNET, "mount": CLONE_NEWNS, "ipc": CLONE_NEWIPC}
+    wanted = {name: NAMESPACES[name] for name in names}
     if os.geteuid() != 0:
         uid, gid = os.geteuid(), os.getegid()
         if not _unshare(CLONE_NEWUSER):
@@ -197,15 +200,19 @@ def confine(spec: WorkerSpec) -> list[str]:
 
 def apply_rlimits(limits: Limits, memory_by_cgroup: bool) -> list[str]:
     """rlimits, set after the fork: torch's own mappings are already in place."""
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return ["rlimits (none on this platform)"]
     settings = {
         resource.RLIMIT_CPU: limits.cpu_seconds,
         resource.RLIMIT_FSIZE: max(limits.output_kb * 1024, 16 * 2**20),
         resource.RLIMIT_NOFILE: limits.open_files,
         resource.RLIMIT_CORE: 0,
     }
-    if not memory_by_cgroup:  # address space is a coarse stand-in for a memory cgroup
+    if not memory_by_cgroup and LINUX:  # address space is a coarse stand-in for a memory cgroup
         settings[resource.RLIMIT_AS] = _vm_size() + limits.memory_mb * 2**20
-    missing = []
+    missing = [] if memory_by_cgroup or LINUX else ["memory limit (no address-space rlimit here)"]
     for which, value in settings.items():
         try:
             resource.setrlimit(which, (value, value))
@@ -225,8 +232,10 @@ def _vm_size() -> int:
 def drop_privileges(uid: int, processes: int) -> list[str]:
     """Become an unprivileged user of our own (as root) and forbid regaining privileges."""
     missing = []
-    if os.geteuid() == 0 and uid is not None:
+    if uid is not None and os.geteuid() == 0:
         try:
+            import resource  # uid is set only as root, on POSIX
+
             resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
             os.setgroups([])
             os.setgid(uid)
@@ -235,6 +244,7 @@ def drop_privileges(uid: int, processes: int) -> list[str]:
             missing.append("unprivileged user")
     else:
         missing.append("unprivileged user (not root)")
-    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if LINUX:
+        libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     die_with_parent()  # a change of credentials clears it
     return missing
