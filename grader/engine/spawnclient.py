@@ -31,6 +31,9 @@ ADDRESS_PREFIX = "spawn:"  # a SpawnStarter's address, for pool processes: "spaw
 # (Windows) it connects to a localhost port and proves itself with a one-time token.
 INHERIT_SOCKET = os.name == "posix"
 CONNECT_SECONDS = 30.0  # for a spawned interpreter to connect back (before it imports torch)
+# For a fresh interpreter to import torch and confine itself, on a busy machine: not the
+# student's time (their import_timeout starts counting once the worker says it is ready).
+STARTUP_SECONDS = 60.0
 EXIT_WAIT = 5.0  # after its socket closed, for the worker to exit before it is killed
 
 
@@ -134,6 +137,8 @@ def _socket_for_child() -> tuple[socket.socket, str, dict, object]:
 class ChildProcess:
     """A spawned worker as the grader hears of it: the grader is its parent, so it knows its
     pid at once and its exit status from wait(); there is no memory cgroup to report OOM."""
+
+    startup = STARTUP_SECONDS
 
     def __init__(self, proc: subprocess.Popen) -> None:
         self.proc = proc

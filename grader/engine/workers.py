@@ -41,6 +41,7 @@ class WorkerFailure(Exception):
 class Supervision(Protocol):
     """How the grader hears of one worker and stops it, whichever engine started it."""
 
+    startup: float  # seconds the worker may take to start, before the student's time begins
     def started(self) -> WorkerStarted: ...
     def ended(self) -> WorkerEnded | None: ...
     def kill(self, pid: int) -> None: ...
@@ -49,6 +50,8 @@ class Supervision(Protocol):
 
 class StatusPipe:
     """The fork server's supervisor, heard through a pipe: WorkerStarted, then WorkerEnded (JSON lines)."""
+
+    startup = 0.0  # a forked worker is ready in milliseconds
 
     def __init__(self, fd: int) -> None:
         self._file = os.fdopen(fd, "rb")
@@ -122,7 +125,8 @@ class Worker:
         limits = self.spec.limits
         name = self.spec.display_name or Path(self.spec.source).name
         try:
-            layers = self._receive(limits.import_timeout)  # sent before the student's module is imported
+            # Sent before the student's module is imported (a spawned worker imports torch first).
+            layers = self._receive(limits.import_timeout + self.supervision.startup)
             self.missing_layers[:] = layers.get("missing_layers", [])
         except FrameTimeout:
             raise self._too_slow(f"importing {name} timed out after {limits.import_timeout:g} s") from None
