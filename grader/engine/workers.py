@@ -1,7 +1,8 @@
-"""The grader's side of the sandbox: spawn workers through the fork server, call probes.
+"""The grader's side of the sandbox: a worker, however its engine started it, and its calls.
 
 Deadlines are enforced here, outside the worker: when a call runs past its time the
-worker gets SIGKILL (as PID 1 of its own namespace, everything it started dies too).
+worker gets SIGKILL (forked: as PID 1 of its own namespace, everything it started dies
+too; spawned: with its process group). What the engine says of it is a Supervision.
 """
 from __future__ import annotations
 
