@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,16 @@ def roster_option(required: bool) -> Callable[[Callable[..., Any]], Callable[...
 
 course_option = click.option("--course", type=click.Path(file_okay=False, path_type=Path), default=None,
                              help="Course folder (with assignments/ and reference/); default: this checkout.")
+
+
+@contextmanager
+def _engine() -> Iterator[Any]:
+    """Start the engine first (GRADER_ENGINE, else the best here): the fork server imports
+    torch while this process imports the rest of what the command needs, inside the block."""
+    from grader.engine.starters import start_engine
+
+    with start_engine() as server:
+        yield server
 
 
 @click.group()
@@ -133,10 +144,9 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
 
     Example: grader check tensor_creation --dir ~/course --watch
     """
-    from grader.engine.forkclient import ForkServer
 
     try:
-        with ForkServer() as server:  # it imports torch while this process does below
+        with _engine() as server:
             from grader.engine.grading import Grader
             from grader.reports.terminal import student_text_printer, use_color
             from grader.engine.watch import assignments_to_check, check_once, watch
@@ -186,12 +196,11 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
     Example: grader grade submissions/ --out results/ -j 2
     """
     from grader.course.roster import load_roster
-    from grader.engine.forkclient import ForkServer
     from grader.tempdirs import private_tempdir
 
     class_roster = load_roster(roster) if roster else None  # a bad roster costs no grading
     # Everything this run and torch put in the temp folder goes with the private one.
-    with private_tempdir(), ForkServer() as server:  # it imports torch while this process does below
+    with private_tempdir(), _engine() as server:
         from grader.course.submission import list_entries, read_submission
         from grader.engine import regrade
         from grader.engine.grading import Grader, grade_batch
@@ -353,9 +362,8 @@ def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
 
     Example: grader validate --assignment xor
     """
-    from grader.engine.forkclient import ForkServer
 
-    with ForkServer() as server:  # it imports torch while this process does below
+    with _engine() as server:
         from grader.engine.grading import Grader
         from grader.engine.validation import validate_assignment
 
@@ -386,9 +394,8 @@ def release(out: Path, hidden_bundle: Path | None, title: str, course: Path | No
 
     Example: grader release ../course-2026 --hidden-bundle ../hidden-2026
     """
-    from grader.engine.forkclient import ForkServer
 
-    with ForkServer() as server:  # it imports torch while this process does below
+    with _engine() as server:
         from grader.engine.release import build_release
 
         written = build_release(load_course(course), server, out, hidden_bundle, title)
@@ -414,9 +421,8 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     Without --hidden the course is the checkout's own .grader/ (a student controls it: the
     score is feedback, never a grade). Example: grader ci --hidden ../bundle-2026
     """
-    from grader.engine.forkclient import ForkServer
 
-    with ForkServer() as server:  # it imports torch while this process does below
+    with _engine() as server:
         from grader.reports import github, gradescope
         from grader.files import write_atomic
         from grader.engine.grading import Grader, targets_for
@@ -470,9 +476,7 @@ def gradescope_cmd(out: Path, assignment_ids: tuple[str, ...], course: Path | No
 
     Example: grader gradescope xor-autograder.zip --assignment xor
     """
-    from grader.engine.forkclient import ForkServer
-
-    with ForkServer() as server:  # it imports torch while this process does below
+    with _engine() as server:
         from grader.engine.gradescope_build import build_autograder
 
         members = build_autograder(load_course(course), server, out, assignment_ids)

@@ -17,6 +17,25 @@ class Status(str, enum.Enum):
     NOT_RUN = "not_run"
 
 
+class Flag(str, enum.Enum):
+    """A note on an assignment that asks for an instructor's look (the class report lists them)."""
+
+    TIMED_OUT = "timed out"
+    CRASHED = "crashed"
+    OUT_OF_MEMORY = "ran out of memory"
+
+    def __str__(self) -> str:  # written into notes and reports as its words
+        return self.value
+
+    @classmethod
+    def of(cls, note: str) -> "Flag | None":
+        """The flag a note is (notes read back from results.json are plain text), or None."""
+        try:
+            return cls(note)
+        except ValueError:
+            return None
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """One check's verdict for one student: status, points, and what to tell them."""

@@ -8,6 +8,7 @@ from helpers import ROOT
 from grader.course.catalogue import Course, load_course
 from grader.engine.forkclient import ForkServer
 from grader.engine.grading import Grader
+from grader.engine.spawnclient import SpawnStarter
 
 
 @pytest.fixture(scope="session")
@@ -22,14 +23,40 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def grader(course, server):
+def fork_grader(course, server):
     with Grader(course, server) as g:
         yield g
 
 
 @pytest.fixture(scope="session")
-def fast_grader(course, server, grader):
+def grader(fork_grader):
+    """The fork engine's grader (tests that run through both engines override this name)."""
+    return fork_grader
+
+
+@pytest.fixture(scope="session")
+def fast_grader(course, server, fork_grader):
     """Short time limits, for submissions that hang on purpose; shares the expected values."""
     with Grader(course, server, limits={"import_timeout": 2.0, "call_timeout": 2.0},
-                expected_values=grader.expected_values) as g:
+                expected_values=fork_grader.expected_values) as g:
+        yield g
+
+
+@pytest.fixture(scope="session")
+def spawn_server():
+    """The spawn engine (a fresh interpreter per worker), for tests run through both engines."""
+    with SpawnStarter() as starter:
+        yield starter
+
+
+@pytest.fixture(scope="session")
+def spawn_grader(course, spawn_server, fork_grader):
+    with Grader(course, spawn_server, expected_values=fork_grader.expected_values) as g:
+        yield g
+
+
+@pytest.fixture(scope="session")
+def spawn_fast_grader(course, spawn_server, fork_grader):
+    with Grader(course, spawn_server, limits={"import_timeout": 2.0, "call_timeout": 2.0},
+                expected_values=fork_grader.expected_values) as g:
         yield g

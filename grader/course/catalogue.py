@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -13,30 +13,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from grader.errors import UsageError
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one sandbox worker may use; defaults leave the reference ample room."""
-
-    import_timeout: float = 10.0  # seconds of wall time to import the student's module
-    cell_timeout: float = 5.0     # a notebook cell's budget (an in-worker alarm: a convenience, not a bound)
-    # All of a notebook's cells together, in wall time, SIGKILLed from outside past it. Fixed
-    # here, never scaled by the student's cell count (THREATS 60): "Run all" of a course
-    # notebook with a few short demo cells fits twelve 5 s cells; raise it for heavier ones.
-    notebook_timeout: float = 60.0
-    call_timeout: float = 10.0    # seconds of wall time per probe call
-    cpu_seconds: int = 120        # CPU time for the whole worker (a backstop to wall time)
-    memory_mb: int = 2048         # address space beyond what torch already maps
-    output_kb: int = 256          # bytes of stdout+stderr kept (file size cap)
-    open_files: int = 64
-    processes: int = 32           # pids cgroup, and RLIMIT_NPROC of the worker's own uid
-    disk_mb: int = 64             # size of the worker's working folder (a tmpfs, as root)
-    result_mb: int = 64           # largest result one call may send back
-
-    def scaled(self, **overrides: float) -> "Limits":
-        """These limits with some fields replaced (a test's or a command's shorter timeouts)."""
-        return replace(self, **overrides)
+# The limits are what crosses to the worker: one type, defined with the wire (grader/wire/spec.py).
+from grader.wire.spec import Limits
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from distributed import Client, WorkerPlugin, get_worker
 
 from grader.course.catalogue import Course, load_course
 from grader.errors import UsageError
-from grader.engine.forkclient import ForkServer
+from grader.engine.starters import start_engine
 from grader.engine.grading import Grader, grade_batch, run_task
 from grader.results import AssignmentResult, StudentResult
 from grader.course.submission import Submission
@@ -58,7 +58,7 @@ class EnginePlugin(WorkerPlugin):
         folder = Path(tempfile.mkdtemp(prefix="grader-course-"))
         with tarfile.open(fileobj=io.BytesIO(self.bundle), mode="r:gz") as tar:
             tar.extractall(folder, filter="data")
-        server = ForkServer()
+        server = start_engine()
         grader = Grader(load_course(folder), server, self.include_hidden, self.limits)
         worker._grader_engine = (grader, server, folder)
 

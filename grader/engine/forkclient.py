@@ -19,7 +19,7 @@ from grader.tempdirs import temp_env
 
 
 class ForkServer:
-    """Owns the fork-server process; `connect()` gives each grading process its channel.
+    """The fork engine: owns the fork-server process; `connect()` gives each grading process its channel.
 
     Starting returns at once: the server imports torch while the grader imports its own
     (about a second saved on every command); the first `connect()` waits until it is ready.
@@ -33,8 +33,7 @@ class ForkServer:
         self._ready = False
         server_tmp = os.path.join(self._dir, "tmp")
         os.mkdir(server_tmp)
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL")}
-        env.update(temp_env(server_tmp), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        env = sandbox_env(server_tmp)
         # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
         # boot_line puts the grader package's own folder first on sys.path.
         self.proc: subprocess.Popen[str] | None = subprocess.Popen(
@@ -80,13 +79,23 @@ class ForkServer:
         self.close()
 
 
+def sandbox_env(tmp: str) -> dict[str, str]:
+    """The environment of a process that runs sandbox code: nothing of the grader's but
+    PATH and the locale, its own temp folder (torch's caches too), one thread."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
+    env.update(temp_env(tmp), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
 # -I drops PYTHONPATH, so put the folder holding the grader package on sys.path by hand:
 # an editable checkout then works without installing, and nothing else is added.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
-def boot_line(prelude: str = "") -> str:
-    """The `python -c` program that starts the server; `prelude` runs first (tests use it to
-    play a kernel or machine without some layer)."""
+def boot_line(prelude: str = "", entry: str = "grader.sandbox.forkserver:serve") -> str:
+    """The `python -c` program that calls `entry` (module:function) with argv[1]: the fork
+    server, or a spawned worker; `prelude` runs first (tests use it to play a kernel or
+    machine without some layer)."""
+    module, function = entry.split(":")
     return (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); {prelude + '; ' if prelude else ''}"
-            "from grader.sandbox.forkserver import serve; serve(sys.argv[1])")
+            f"from {module} import {function}; {function}(sys.argv[1])")

@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 from grader.course.catalogue import Course
-from grader.engine.forkclient import ForkServer
+from grader.engine.starters import Starter
 from grader.engine.grading import Grader
 from grader.engine.release import write_bundle
 from grader.engine.wheel import vendor_wheel
@@ -80,7 +80,7 @@ exit "$status"
 """
 
 
-def build_autograder(course: Course, server: ForkServer, out: Path, assignment_ids: tuple[str, ...] = ()) -> list[str]:
+def build_autograder(course: Course, server: Starter, out: Path, assignment_ids: tuple[str, ...] = ()) -> list[str]:
     """Write the Gradescope autograder zip for these assignments (all by default); return its members."""
     if out.suffix.lower() != ".zip" or out.is_dir():
         raise UsageError(f"{out}: name a new .zip file (Gradescope takes the autograder as a zip)")

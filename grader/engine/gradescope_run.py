@@ -20,7 +20,7 @@ from typing import Any
 
 from grader.course.catalogue import Course, load_bundle
 from grader.course.submission import MAX_FILE_BYTES, SUFFIXES, Submission, SubmissionFile, read_submission
-from grader.engine.forkclient import ForkServer
+from grader.engine.starters import start_engine
 from grader.engine.gradescope_build import COURSE
 from grader.engine.grading import Grader, targets_for
 from grader.errors import UsageError
@@ -56,7 +56,7 @@ def run_autograder(source: Path, submission: Path, results: Path) -> int:
 def grade_submission(course: Course, folder: Path, hide: tuple[Path, ...]) -> StudentResult:
     """Every assignment of the course on the files in `folder`; its notes say how files were matched."""
     started = time.monotonic()
-    with ForkServer() as server:  # it imports torch while this process reads the files
+    with start_engine() as server:  # the fork server imports torch while this process reads the files
         sub, notes = read_gradescope_submission(folder, course)
         with Grader(course, server, include_hidden=True, hide=(folder.resolve(), *hide)) as grader:
             graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in course.assignments)

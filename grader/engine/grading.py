@@ -21,14 +21,14 @@ from grader.course.catalogue import Assignment, Course
 from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
 from grader.engine.diagnosis import KnownMistake, expected_only, known_mistakes, store_entries
 from grader.errors import GraderError, UsageError
-from grader.engine.forkclient import ForkServer
+from grader.engine.starters import Starter, attach
 from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
 from grader.course.notebook import NotebookError, cells_payload, read_code_cells
 from grader.engine.plugin import GraderPlugin, run_suite
-from grader.results import AssignmentResult, CheckResult, Status, StudentResult
+from grader.results import AssignmentResult, CheckResult, Flag, Status, StudentResult
 from grader.engine.scheduling import TaskQueue
 from grader.course.submission import Submission, SubmissionFile
-from grader.engine.workers import ServerChannel, WorkerFailure, WorkerSpec
+from grader.engine.workers import FailureKind, ServerChannel, WorkerFailure, WorkerSpec
 
 REFERENCE = "__reference__"
 
@@ -46,7 +46,7 @@ class Target:
 class Grader:
     """Grades assignments through one fork server; expected values cached per assignment."""
 
-    def __init__(self, course: Course, server: ForkServer, include_hidden: bool = True,
+    def __init__(self, course: Course, server: Starter, include_hidden: bool = True,
                  limits: dict[str, float] | None = None, hide: tuple[Path, ...] = (),
                  expected_values: dict[str, dict[str, bytes]] | None = None) -> None:
         self.course = course
@@ -150,7 +150,7 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
                 limits: dict[str, float], hide: tuple[str, ...] = ()) -> StudentHandle:
     """Put the student's file alone in a fresh scratch folder and describe its worker."""
     if target.file is None:
-        return StudentHandle(None, None, WorkerFailure("missing", target.problem or "nothing was submitted",
+        return StudentHandle(None, None, WorkerFailure(FailureKind.MISSING, target.problem or "nothing was submitted",
                                                        f"Submit {assignment.id}.py (or .ipynb)."))
     scratch.mkdir(parents=True, exist_ok=True)
     os.chmod(scratch, 0o711)
@@ -163,7 +163,7 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
         try:
             cells, notes = read_code_cells(target.file.data, target.file.name)
         except NotebookError as exc:
-            return StudentHandle(None, None, WorkerFailure("notebook", str(exc),
+            return StudentHandle(None, None, WorkerFailure(FailureKind.NOTEBOOK, str(exc),
                                                            "Open the notebook in Jupyter, run it, save it."))
         source = folder / f"{assignment.id}.cells.json"
         source.write_bytes(cells_payload(cells))
@@ -223,13 +223,7 @@ def _assignment_result(assignment: Assignment, target: Target, checks: list[Chec
     if handle is not None:
         if handle.unavailable is not None:
             error = handle.unavailable.message
-        kinds = set(handle.events)
-        if kinds & {"timeout", "import_timeout"}:
-            notes.append("timed out")
-        if kinds & {"crashed", "exited"}:
-            notes.append("crashed")
-        if "memory" in kinds:
-            notes.append("ran out of memory")
+        notes += flags_of(handle.events)
         notes += handle.notes
         if handle.missing_layers:
             notes.append("sandbox layers not available here: " + ", ".join(handle.missing_layers))
@@ -239,6 +233,16 @@ def _assignment_result(assignment: Assignment, target: Target, checks: list[Chec
         assignment_id=assignment.id, title=assignment.title, max_score=max_score,
         checks=tuple(checks), graded_file=target.file.name, error=error,
         notes=tuple(notes), output=handle.output() if handle else "", seconds=seconds)
+
+
+_FLAGS = {FailureKind.TIMEOUT: Flag.TIMED_OUT, FailureKind.IMPORT_TIMEOUT: Flag.TIMED_OUT,
+          FailureKind.CRASHED: Flag.CRASHED, FailureKind.EXITED: Flag.CRASHED, FailureKind.MEMORY: Flag.OUT_OF_MEMORY}
+
+
+def flags_of(events: list[FailureKind]) -> list[str]:
+    """The flags a worker's deaths earn, each once, in Flag's order (the words results.json holds)."""
+    raised = {_FLAGS[kind] for kind in events if kind in _FLAGS}
+    return [flag.value for flag in Flag if flag in raised]
 
 
 def _points(n: float) -> str:
@@ -252,7 +256,7 @@ _shard_grader: Grader | None = None
 def _shard_init(course: Course, server_path: str, include_hidden: bool, limits: dict[str, float],
                 hide: tuple[str, ...]) -> None:
     global _shard_grader
-    server = ForkServer.attach(server_path)
+    server = attach(server_path)
     _shard_grader = Grader(course, server, include_hidden, limits, tuple(Path(h) for h in hide))
     Finalize(None, _shard_grader.close, exitpriority=10)  # the pool process's scratch goes when it exits
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader.wire import boundary, transport
-from grader.engine.workers import ServerChannel, Worker, WorkerFailure, WorkerSpec
+from grader.engine.workers import FailureKind, ServerChannel, Worker, WorkerFailure, WorkerSpec
 
 OUTPUT_KEEP = 4096  # bytes of a student's output kept for the report, head and tail each
 
@@ -51,7 +51,7 @@ class StudentHandle(_ProbeCalls):
         self._spec = spec
         self._worker: Worker | None = None
         self.unavailable = unavailable
-        self.events: list[str] = []
+        self.events: list[FailureKind] = []
         self.missing_layers: list[str] = []
         self.notes: list[str] = []  # what loading the submission was like (notebook cells, magics)
         self._loaded_once = False
@@ -140,7 +140,7 @@ def in_students_words(failure: WorkerFailure, probe: str, probes: str | None) ->
         return failure
     called = " and ".join(f"{n}()" for n in names) or "your code"
     rest = failure.message.removeprefix(f"{probe}() ")
-    if failure.kind == "raised":  # no frame of the student's file: it was what they returned that failed
+    if failure.kind is FailureKind.RAISED:  # no frame of the student's file: it was what they returned that failed
         rest = rest.removeprefix("raised ")
         message = f"working with what {called} returned raised {rest}" if names else f"{called} raised {rest}"
     else:

@@ -22,10 +22,11 @@ from grader.authoring.checks import CheckFailure, hidden_check, without_expected
 from grader.engine.diagnosis import KnownMistake, diagnose
 from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle
 from grader.results import CheckResult, Status
-from grader.engine.workers import WorkerFailure
+from grader.engine.workers import FailureKind, WorkerFailure
 
 # A changed argument is a wrong answer, not a crash.
-_FAILURE_STATUS = {"timeout": Status.TIMEOUT, "import_timeout": Status.TIMEOUT, "mutated": Status.FAILED}
+_FAILURE_STATUS = {FailureKind.TIMEOUT: Status.TIMEOUT, FailureKind.IMPORT_TIMEOUT: Status.TIMEOUT,
+                   FailureKind.MUTATED: Status.FAILED}
 
 
 class CheckSuiteError(Exception):

@@ -12,7 +12,7 @@ from grader import __version__
 from grader.course.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, SECRET_FILE, Assignment, Course
 from grader.errors import UsageError
 from grader.files import write_atomic
-from grader.engine.forkclient import ForkServer
+from grader.engine.starters import Starter
 from grader.engine.grading import Grader
 from grader.engine.handles import save_store
 from grader.engine.wheel import vendor_wheel
@@ -68,7 +68,7 @@ not the examples.
 ASSIGNMENT_FILES = ("assignment.toml", "probes.py", "checks_public.py")
 
 
-def build_release(course: Course, server: ForkServer, out: Path, hidden_bundle: Path | None = None,
+def build_release(course: Course, server: Starter, out: Path, hidden_bundle: Path | None = None,
                   title: str = "PyTorch course") -> list[Path]:
     """Write the student repository into `out` (empty or new), and the instructor bundle into
     `hidden_bundle` when given; return the files written."""

@@ -1,24 +1,25 @@
-"""The grader's side of the sandbox: spawn workers through the fork server, call probes.
+"""The grader's side of the sandbox: a worker, however its engine started it, and its calls.
 
 Deadlines are enforced here, outside the worker: when a call runs past its time the
-worker gets SIGKILL (as PID 1 of its own namespace, everything it started dies too).
+worker gets SIGKILL (forked: as PID 1 of its own namespace, everything it started dies
+too; spawned: with its process group). What the engine says of it is a Supervision.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import struct
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from grader.wire import boundary, transport
-from grader.course.catalogue import Limits
 from grader.errors import GraderError
 from grader.wire.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame
+from grader.wire.spec import FailureKind, SpecError, WorkerEnded, WorkerSpec, WorkerStarted
+
+__all__ = ["FailureKind", "ServerChannel", "Worker", "WorkerFailure", "WorkerSpec", "failure_from_error"]
 
 
 IMPORT_HINT = ("Move slow work (training, downloads, input()) under "
@@ -30,26 +31,56 @@ NOTEBOOK_HINT = ("All of a notebook's cells together get {limit:g} s in grading:
 class WorkerFailure(Exception):
     """A call did not produce an answer: kind says why, message says it to a student."""
 
-    def __init__(self, kind: str, message: str, hint: str = "", stub: str = "") -> None:
+    def __init__(self, kind: FailureKind, message: str, hint: str = "", stub: str = "") -> None:
         super().__init__(message)
-        self.kind = kind  # timeout | import_timeout | crashed | exited | raised | syntax | missing | ...
+        self.kind = FailureKind(kind)
         self.message = message
         self.hint = hint
         self.stub = stub  # the function that still raises the stub's NotImplementedError, if that is why
 
 
-@dataclass(frozen=True)
-class WorkerSpec:
-    """What a worker needs: the student's file in its scratch folder, the probes, limits."""
+class Supervision(Protocol):
+    """How the grader hears of one worker and stops it, whichever engine started it."""
 
-    module: str
-    source: str
-    scratch: str
-    probes: str | None
-    limits: Limits
-    hide: tuple[str, ...] = ()  # folders the worker must not see (course, outputs, submissions)
-    notebook: bool = False  # `source` is the JSON list of a notebook's code cells
-    display_name: str = ""  # the file as the student named it, for messages
+    startup: float  # seconds the worker may take to start, before the student's time begins
+    def started(self) -> WorkerStarted: ...
+    def ended(self) -> WorkerEnded | None: ...
+    def kill(self, pid: int) -> None: ...
+    def close(self) -> None: ...
+
+
+class StatusPipe:
+    """The fork server's supervisor, heard through a pipe: WorkerStarted, then WorkerEnded (JSON lines)."""
+
+    startup = 0.0  # a forked worker is ready in milliseconds
+
+    def __init__(self, fd: int) -> None:
+        self._file = os.fdopen(fd, "rb")
+
+    def started(self) -> WorkerStarted:
+        """The worker's pid and missing layers; GraderError if the supervisor could not say."""
+        try:
+            return WorkerStarted.from_json(self._file.readline())
+        except SpecError as exc:
+            raise GraderError(f"the fork server could not start a worker ({exc})") from None
+
+    def ended(self) -> WorkerEnded | None:
+        """How the worker ended (waits for it); None if the supervisor went away without saying."""
+        try:
+            line = self._file.readline()
+            return WorkerEnded.from_json(line) if line.strip() else None
+        except (OSError, SpecError):
+            return None
+
+    def kill(self, pid: int) -> None:
+        """SIGKILL: the worker is PID 1 of its own namespace, so everything it started dies too."""
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class ServerChannel:
@@ -60,16 +91,16 @@ class ServerChannel:
         self.sock.connect(path)
 
     def spawn(self, spec: WorkerSpec) -> "Worker":
-        payload = asdict(spec)
-        send_frame(self.sock, json.dumps(payload).encode())
+        """Ask the fork server for a worker; it answers with its socket and its status pipe."""
+        send_frame(self.sock, spec.to_json())
         msg, fds, _, _ = socket.recv_fds(self.sock, 4, 2)
         if len(msg) == 4 and struct.unpack("!I", msg)[0] == 0 and not fds:
-            raise WorkerFailure("sandbox", "the grader could not start a sandbox for this code: the machine "
-                                "ran out of processes or memory at that moment",
+            raise WorkerFailure(FailureKind.SANDBOX, "the grader could not start a sandbox for this code: the "
+                                "machine ran out of processes or memory at that moment",
                                 "Nothing in your code needs to change for this: grade it again.")
         if len(fds) != 2 or struct.unpack("!I", msg)[0] != 2:
             raise GraderError("the fork server stopped answering")
-        return Worker(spec, socket.socket(fileno=fds[0]), fds[1])
+        return Worker(spec, socket.socket(fileno=fds[0]), StatusPipe(fds[1]))
 
     def close(self) -> None:
         self.sock.close()
@@ -78,17 +109,16 @@ class ServerChannel:
 class Worker:
     """One sandboxed process running one student's module for one assignment."""
 
-    def __init__(self, spec: WorkerSpec, sock: socket.socket, status_fd: int) -> None:
+    def __init__(self, spec: WorkerSpec, sock: socket.socket, supervision: Supervision) -> None:
         self.spec = spec
         self.sock = sock
-        self.status = os.fdopen(status_fd, "rb")
-        first = json.loads(self.status.readline() or b"{}")
-        if "pid" not in first:
-            raise GraderError("the fork server could not start a worker")
-        self.pid = int(first["pid"])
-        self.missing_layers: list[str] = list(first.get("missing", []))
+        self.supervision = supervision
+        first = supervision.started()
+        self.pid = first.pid
+        self.missing_layers: list[str] = list(first.missing)
         self.alive = True
-        self._ended: dict | None = None
+        self._ended: WorkerEnded | None = None
+        self._heard_end = False
         self.load_notes: list[str] = []
 
     def wait_ready(self) -> None:
@@ -96,7 +126,8 @@ class Worker:
         limits = self.spec.limits
         name = self.spec.display_name or Path(self.spec.source).name
         try:
-            layers = self._receive(limits.import_timeout)  # sent before the student's module is imported
+            # Sent before the student's module is imported (a spawned worker imports torch first).
+            layers = self._receive(limits.import_timeout + self.supervision.startup)
             self.missing_layers[:] = layers.get("missing_layers", [])
         except FrameTimeout:
             raise self._too_slow(f"importing {name} timed out after {limits.import_timeout:g} s") from None
@@ -116,12 +147,12 @@ class Worker:
 
     def _too_slow(self, message: str, hint: str = IMPORT_HINT) -> WorkerFailure:
         self.kill()
-        return WorkerFailure("import_timeout", message, hint)
+        return WorkerFailure(FailureKind.IMPORT_TIMEOUT, message, hint)
 
     def call(self, probe: str, args: tuple, kwargs: dict, timeout: float) -> Any:
         """Run a probe in the worker and return its decoded plain-data result."""
         if not self.alive:
-            raise WorkerFailure("dead", "the worker is no longer running")
+            raise WorkerFailure(FailureKind.DEAD, "the worker is no longer running")
         try:
             send_frame(self.sock, transport.encode({"probe": probe, "args": list(args), "kwargs": kwargs}))
         except OSError:
@@ -130,13 +161,13 @@ class Worker:
             reply = self._receive(timeout)
         except FrameTimeout:
             self.kill()
-            raise WorkerFailure("timeout", f"{probe}() timed out after {timeout:g} s",
+            raise WorkerFailure(FailureKind.TIMEOUT, f"{probe}() timed out after {timeout:g} s",
                                 "Look for a loop that never ends or far more work than the task needs.") from None
         if "error" in reply:
             raise failure_from_error(reply["error"], f"{probe}()")
         if "ok" not in reply:  # a frame the student's code wrote itself: the replies are out of step
             self.kill()
-            raise WorkerFailure("result", "the worker sent an unreadable answer")
+            raise WorkerFailure(FailureKind.RESULT, "the worker sent an unreadable answer")
         return reply["ok"]
 
     def _receive(self, timeout: float) -> dict:
@@ -147,60 +178,53 @@ class Worker:
             raise self._death() from None
         except FrameTooLarge:
             self.kill()
-            raise WorkerFailure("result", f"the result is larger than {self.spec.limits.result_mb} MiB") from None
+            raise WorkerFailure(FailureKind.RESULT, f"the result is larger than {self.spec.limits.result_mb} MiB") from None
         try:
             reply = transport.decode(data)
         except transport.AnswerTooLarge as exc:
             self.kill()
-            raise WorkerFailure("result", f"the answer is too large or complex to grade ({exc})",
+            raise WorkerFailure(FailureKind.RESULT, f"the answer is too large or complex to grade ({exc})",
                                 "Return what the task asks for: tensors, numbers or short lists.") from None
         except transport.TransportError as exc:
             self.kill()
-            raise WorkerFailure("result", f"the worker sent an unreadable answer ({exc})") from None
+            raise WorkerFailure(FailureKind.RESULT, f"the worker sent an unreadable answer ({exc})") from None
         finally:
             del data  # up to result_mb, and a failure's traceback would keep this frame alive
         if type(reply) is not dict:
             self.kill()
-            raise WorkerFailure("result", "the worker sent an unreadable answer")
+            raise WorkerFailure(FailureKind.RESULT, "the worker sent an unreadable answer")
         return boundary.clean_reply(reply)  # nothing of the grader sees the worker's text before this
 
     def _death(self) -> WorkerFailure:
-        """Explain why the worker went away, from the supervisor's wait status."""
+        """Explain why the worker went away, from the supervisor's last report."""
         self.alive = False
         ended = self._exit_status()
         if ended is None:
-            return WorkerFailure("crashed", "the worker stopped answering")
-        status = int(ended["status"])
-        if ended.get("oom"):
-            return WorkerFailure("memory", f"the student's code ran out of memory (the limit is "
+            return WorkerFailure(FailureKind.CRASHED, "the worker stopped answering")
+        if ended.oom:
+            return WorkerFailure(FailureKind.MEMORY, f"the student's code ran out of memory (the limit is "
                                  f"{self.spec.limits.memory_mb} MiB) and was killed",
                                  "Use smaller tensors; nothing in these tasks needs gigabytes.")
-        if os.WIFSIGNALED(status):
-            sig = os.WTERMSIG(status)
+        if ended.returncode < 0:
+            sig = -ended.returncode
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             why = {"SIGXCPU": f"ran past its CPU time limit ({self.spec.limits.cpu_seconds} s)",
                    "SIGSEGV": "crashed with a segmentation fault (SIGSEGV)"}.get(name, f"was killed by signal {sig} ({name})")
-            return WorkerFailure("crashed", f"the student's code {why}")
-        code = os.WEXITSTATUS(status)
-        return WorkerFailure("exited", f"the student's code ended the process (exit code {code}) before answering",
+            return WorkerFailure(FailureKind.CRASHED, f"the student's code {why}")
+        return WorkerFailure(FailureKind.EXITED, f"the student's code ended the process (exit code "
+                             f"{ended.returncode}) before answering",
                              "Don't call sys.exit(), exit() or os._exit() in a submitted module.")
 
-    def _exit_status(self) -> dict | None:
-        """The supervisor's last word: the wait status and whether memory ran out."""
-        if self._ended is None:
-            try:
-                line = self.status.readline()
-                self._ended = json.loads(line) if line.strip() else None
-            except (OSError, ValueError):
-                self._ended = None
+    def _exit_status(self) -> WorkerEnded | None:
+        """The supervisor's last word, asked once: how the worker ended and whether memory ran out."""
+        if not self._heard_end:
+            self._ended, self._heard_end = self.supervision.ended(), True
         return self._ended
 
     def kill(self) -> None:
+        """Stop the worker now (the grader's wall clock: nothing the student does can stop it)."""
         if self.alive:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self.supervision.kill(self.pid)
             self.alive = False
         self._exit_status()
 
@@ -210,16 +234,16 @@ class Worker:
             self.sock.close()
         finally:
             self.kill()
-            self.status.close()
+            self.supervision.close()
 
 
 _KIND_TEXT = {
-    "memory": ("ran out of memory", "Use smaller tensors; nothing in these tasks needs gigabytes."),
-    "output": ("printed or wrote more than allowed (output, file size or disk limit)",
+    FailureKind.MEMORY: ("ran out of memory", "Use smaller tensors; nothing in these tasks needs gigabytes."),
+    FailureKind.OUTPUT: ("printed or wrote more than allowed (output, file size or disk limit)",
                "Remove prints inside loops; write only small files."),
-    "files": ("opened too many files at once", "Close files you open: use `with open(...) as f:`."),
-    "processes": ("hit the limit on processes and threads", "Don't start processes or threads; none are needed."),
-    "recursion": ("recursed too deeply", "Look for a function that calls itself without stopping."),
+    FailureKind.FILES: ("opened too many files at once", "Close files you open: use `with open(...) as f:`."),
+    FailureKind.PROCESSES: ("hit the limit on processes and threads", "Don't start processes or threads; none are needed."),
+    FailureKind.RECURSION: ("recursed too deeply", "Look for a function that calls itself without stopping."),
 }
 
 
@@ -239,32 +263,32 @@ def _mutated(err: dict) -> WorkerFailure:
     what = err.get("what", "its values")
     message += f": {what}" if err.get("part") == "mode" else f" in place ({what})"
     hint = _CHANGE_HINTS.get(str(err.get("part")), _VALUES_HINT)
-    return WorkerFailure("mutated", message,
+    return WorkerFailure(FailureKind.MUTATED, message,
                          f"Unless the assignment says so, a function must leave its arguments as they came. {hint}")
 
 
 def failure_from_error(err: dict, what: str) -> WorkerFailure:
     """Turn the worker's error description into a message for the student."""
-    kind = str(err.get("kind", "raised"))
-    if kind == "mutated":
+    kind = FailureKind.of(err.get("kind", "raised"))
+    if kind is FailureKind.MUTATED:
         return _mutated(err)
-    if kind == "missing":
-        return WorkerFailure("missing", f"no function named {err['name']} was found",
+    if kind is FailureKind.MISSING:
+        return WorkerFailure(FailureKind.MISSING, f"no function named {err['name']} was found",
                              f"Define {err['name']} at the top level of your file, spelled as in the assignment.")
-    if kind == "not_callable":
-        return WorkerFailure("missing", f"{err['name']} is a {err['type']}, not a function",
+    if kind is FailureKind.NOT_CALLABLE:
+        return WorkerFailure(FailureKind.MISSING, f"{err['name']} is a {err['type']}, not a function",
                              f"Define {err['name']} with def (or as a class) as the assignment says.")
-    if kind == "result":
-        return WorkerFailure("result", f"{what} returned something that cannot be graded: {err.get('message', '')}")
+    if kind is FailureKind.RESULT:
+        return WorkerFailure(FailureKind.RESULT, f"{what} returned something that cannot be graded: {err.get('message', '')}")
     where = f" ({err['where']})" if err.get("where") else ""
     text = f"{err.get('type') or 'Exception'}: {err.get('message', '')}".rstrip(": ")
-    if kind == "syntax":
-        return WorkerFailure("syntax", f"{what} failed: {text}{where}", "Fix the syntax error; Python reads the whole file before running any of it.")
+    if kind is FailureKind.SYNTAX:
+        return WorkerFailure(FailureKind.SYNTAX, f"{what} failed: {text}{where}", "Fix the syntax error; Python reads the whole file before running any of it.")
     if kind in _KIND_TEXT:
         summary, hint = _KIND_TEXT[kind]
         return WorkerFailure(kind, f"{what} {summary}: {text}{where}", hint)
     function = err.get("function") if err.get("function") != "<module>" and not what.startswith("importing") else None
     if function and err.get("type") == "NotImplementedError":
-        return WorkerFailure("raised", f"{function}() still raises NotImplementedError from the stub: write its body"
+        return WorkerFailure(FailureKind.RAISED, f"{function}() still raises NotImplementedError from the stub: write its body"
                              f"{where}", "Replace its `raise NotImplementedError` line with your code.", stub=function)
-    return WorkerFailure("raised", f"{f'{function}()' if function else what} raised {text}{where}")
+    return WorkerFailure(FailureKind.RAISED, f"{f'{function}()' if function else what} raised {text}{where}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from grader.results import Status, StudentResult
+from grader.results import Flag, Status, StudentResult
 
 _env = jinja2.Environment(loader=jinja2.PackageLoader("grader.reports", "templates"),
                           autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
@@ -46,7 +46,7 @@ def flags(result: StudentResult) -> list[str]:
     out = []
     for a in result.assignments:
         for note in a.notes:
-            if note in ("timed out", "crashed", "ran out of memory"):
+            if Flag.of(note) is not None:
                 out.append(f"{a.assignment_id}: {note}")
         if a.error and a.graded_file:
             out.append(f"{a.assignment_id}: not graded")

@@ -14,9 +14,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import importlib
-import json
 import os
-import resource
 import selectors
 import signal
 import socket
@@ -26,6 +24,7 @@ import time
 from typing import Any
 
 from grader.wire.framing import PeerClosed, recv_frame
+from grader.wire.spec import WorkerEnded, WorkerSpec, WorkerStarted
 
 
 def warm_up() -> None:
@@ -90,7 +89,7 @@ def use_huge_pages() -> int:
     return collapsed
 
 
-def spawn(spec: dict[str, Any]) -> tuple[int, int]:
+def spawn(spec: WorkerSpec) -> tuple[int, int]:
     """Fork supervisor and worker; return (grader's socket fd, status pipe read fd)."""
     from grader.sandbox import isolation
     from grader.sandbox.worker import worker_main
@@ -112,9 +111,8 @@ def spawn(spec: dict[str, Any]) -> tuple[int, int]:
             as_root = os.geteuid() == 0
             namespaces, missing = isolation.enter_namespaces()
             uid = isolation.UID_BASE + os.getpid() % 60000 if as_root else None
-            limits = spec["limits"]
-            cgroups = isolation.Cgroups(f"w{os.getpid()}", int(limits["memory_mb"]) * 2**20,
-                                        int(limits["processes"])) if as_root else None
+            cgroups = isolation.Cgroups(f"w{os.getpid()}", spec.limits.memory_mb * 2**20,
+                                        spec.limits.processes) if as_root else None
             missing += cgroups.missing if cgroups else ["memory and pids cgroups (not root)"]
             worker = os.fork()
             if worker == 0:
@@ -124,12 +122,12 @@ def spawn(spec: dict[str, Any]) -> tuple[int, int]:
                 signal.signal(signal.SIGINT, signal.default_int_handler)  # student code runs as under python
                 worker_main(worker_end, spec, uid, cgroups, "mount" in namespaces, missing)
             worker_end.close()
-            os.write(status_w, (json.dumps({"pid": worker, "missing": missing}) + "\n").encode())
+            os.write(status_w, WorkerStarted(worker, tuple(missing)).to_json() + b"\n")
             _, status = os.waitpid(worker, 0)
             oom = bool(cgroups and cgroups.hit_memory_limit())
             if cgroups:
                 cgroups.remove()
-            os.write(status_w, (json.dumps({"status": status, "oom": oom}) + "\n").encode())
+            os.write(status_w, WorkerEnded(os.waitstatus_to_exitcode(status), oom).to_json() + b"\n")
         finally:
             os._exit(0)
     worker_end.close()
@@ -140,6 +138,8 @@ def spawn(spec: dict[str, Any]) -> tuple[int, int]:
 
 def _close_fds_except(keep: set[int]) -> None:
     """Drop every inherited descriptor (the server's socket, other graders' channels)."""
+    import resource  # the fork server runs on Linux only: not at import (issue 15, item 3)
+
     last = 3
     for fd in sorted(keep | {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}):
         if fd >= last:
@@ -182,8 +182,8 @@ def serve(path: str) -> None:
                 continue
             conn = key.fileobj
             try:
-                spec = json.loads(recv_frame(conn))
-            except (PeerClosed, OSError, ValueError):
+                spec = WorkerSpec.from_json(recv_frame(conn))
+            except (PeerClosed, OSError, ValueError):  # SpecError is a ValueError: hang up on a bad request
                 sel.unregister(conn)
                 conn.close()
                 continue
@@ -197,7 +197,7 @@ def serve(path: str) -> None:
 FORK_TRIES = 5
 
 
-def answer(conn: socket.socket, spec: dict[str, Any], start: Any = spawn) -> None:
+def answer(conn: socket.socket, spec: WorkerSpec, start: Any = spawn) -> None:
     """Start the worker `spec` asks for and pass its two descriptors to the grader.
 
     fork() fails with EAGAIN when processes or memory run out (a student's fork bomb

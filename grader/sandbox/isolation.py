@@ -15,14 +15,14 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
-import resource
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from grader.sandbox import landlock  # imported here: the worker cannot once the course is hidden
+from grader.wire.spec import Limits, WorkerSpec
+from grader.sandbox.libc import LINUX, libc
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -44,33 +44,36 @@ def hidden_by_default() -> list[str]:
     return [f"/{name}" for name in sorted(os.listdir("/"))
             if name not in VISIBLE_TOP and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")] + list(ALSO_HIDDEN)
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
 
 def die_with_parent() -> None:
-    """SIGKILL this process when its parent dies, so nothing outlives the grader."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    """SIGKILL this process when its parent dies, so nothing outlives the grader (Linux only)."""
+    if LINUX:
+        libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _unshare(flags: int) -> bool:
-    return _libc.unshare(flags) == 0  # os.unshare is Python 3.12+
+    return libc().unshare(flags) == 0  # os.unshare is Python 3.12+
 
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    if _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+    if libc().mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
                    data.encode() if data else None) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"mount {target}: {os.strerror(err)}")
 
 
-def enter_namespaces() -> tuple[set[str], list[str]]:
+NAMESPACES = {"pid": CLONE_NEWPID, "network": CLONE_NEWNET, "mount": CLONE_NEWNS, "ipc": CLONE_NEWIPC}
+
+
+def enter_namespaces(names: tuple[str, ...] = tuple(NAMESPACES)) -> tuple[set[str], list[str]]:
     """In the supervisor: new PID, network, mount and IPC namespaces for the worker to come.
 
     The IPC namespace takes System V queues, semaphores and shared memory away with the
-    worker: none outlives it or is seen by the next student.
+    worker: none outlives it or is seen by the next student. A spawned worker enters all
+    but the PID namespace itself (that one holds only the children of the caller).
     """
-    wanted = {"pid": CLONE_NEWPID, "network": CLONE_NEWNET, "mount": CLONE_NEWNS, "ipc": CLONE_NEWIPC}
+    wanted = {name: NAMESPACES[name] for name in names}
     if os.geteuid() != 0:
         uid, gid = os.geteuid(), os.getegid()
         if not _unshare(CLONE_NEWUSER):
@@ -165,15 +168,15 @@ def python_folders() -> list[str]:
     return sorted(os.path.realpath(f) for f in folders)
 
 
-def isolate_filesystem(spec: dict[str, Any], uid: int | None) -> list[str]:
+def isolate_filesystem(spec: WorkerSpec, uid: int | None) -> list[str]:
     """In the worker, in its own mount namespace: hide, give it a capped work folder, a new /proc."""
-    work = os.path.join(spec["scratch"], "work")
+    work = os.path.join(spec.scratch, "work")
     os.makedirs(work, exist_ok=True)
-    keep = [os.path.realpath(spec["scratch"])] + python_folders()
-    hide_paths(hidden_by_default() + list(spec.get("hide", [])), keep)
+    keep = [os.path.realpath(spec.scratch)] + python_folders()
+    hide_paths(hidden_by_default() + list(spec.hide), keep)
     owner = f",uid={uid},gid={uid}" if uid is not None else ""
     _mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={int(spec['limits']['disk_mb'])}m,mode=700{owner}")
+           f"size={spec.limits.disk_mb}m,mode=700{owner}")
     try:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:
@@ -181,31 +184,35 @@ def isolate_filesystem(spec: dict[str, Any], uid: int | None) -> list[str]:
     return []
 
 
-def confine(spec: dict[str, Any]) -> list[str]:
+def confine(spec: WorkerSpec) -> list[str]:
     """In the worker, after the mounts: Landlock over the same allowlist the mount layer keeps.
 
     Read: the system's folders, Python's installation, the worker's own scratch (its
     source file). Write: its work folder, and existing device files (/dev/null).
     """
-    work = os.path.join(spec["scratch"], "work")
+    work = os.path.join(spec.scratch, "work")
     rules = {f"/{name}": landlock.READ for name in sorted(VISIBLE_TOP)}
     rules.update({folder: landlock.READ for folder in python_folders()})
-    rules.update({os.path.realpath(spec["scratch"]): landlock.READ, "/dev": landlock.DEVICES,
+    rules.update({os.path.realpath(spec.scratch): landlock.READ, "/dev": landlock.DEVICES,
                   os.path.realpath(work): landlock.EVERYTHING})
     return landlock.restrict(rules)
 
 
-def apply_rlimits(limits: dict[str, Any], memory_by_cgroup: bool) -> list[str]:
+def apply_rlimits(limits: Limits, memory_by_cgroup: bool) -> list[str]:
     """rlimits, set after the fork: torch's own mappings are already in place."""
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return ["rlimits (none on this platform)"]
     settings = {
-        resource.RLIMIT_CPU: int(limits["cpu_seconds"]),
-        resource.RLIMIT_FSIZE: max(int(limits["output_kb"]) * 1024, 16 * 2**20),
-        resource.RLIMIT_NOFILE: int(limits["open_files"]),
+        resource.RLIMIT_CPU: limits.cpu_seconds,
+        resource.RLIMIT_FSIZE: max(limits.output_kb * 1024, 16 * 2**20),
+        resource.RLIMIT_NOFILE: limits.open_files,
         resource.RLIMIT_CORE: 0,
     }
-    if not memory_by_cgroup:  # address space is a coarse stand-in for a memory cgroup
-        settings[resource.RLIMIT_AS] = _vm_size() + int(limits["memory_mb"]) * 2**20
-    missing = []
+    if not memory_by_cgroup and LINUX:  # address space is a coarse stand-in for a memory cgroup
+        settings[resource.RLIMIT_AS] = _vm_size() + limits.memory_mb * 2**20
+    missing = [] if memory_by_cgroup or LINUX else ["memory limit (no address-space rlimit here)"]
     for which, value in settings.items():
         try:
             resource.setrlimit(which, (value, value))
@@ -225,8 +232,10 @@ def _vm_size() -> int:
 def drop_privileges(uid: int, processes: int) -> list[str]:
     """Become an unprivileged user of our own (as root) and forbid regaining privileges."""
     missing = []
-    if os.geteuid() == 0 and uid is not None:
+    if uid is not None and os.geteuid() == 0:
         try:
+            import resource  # uid is set only as root, on POSIX
+
             resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
             os.setgroups([])
             os.setgid(uid)
@@ -235,6 +244,7 @@ def drop_privileges(uid: int, processes: int) -> list[str]:
             missing.append("unprivileged user")
     else:
         missing.append("unprivileged user (not root)")
-    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if LINUX:
+        libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     die_with_parent()  # a change of credentials clears it
     return missing

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+from grader.sandbox.libc import LINUX, libc
 
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # the same on every architecture
 _CREATE_RULESET_VERSION, _RULE_PATH_BENEATH = 1, 1
@@ -26,8 +27,6 @@ _FS_BY_ABI = ((5, (1 << 16) - 1), (3, (1 << 15) - 1), (2, (1 << 14) - 1), (1, (1
 _NET_TCP = 0b11  # bind, connect (ABI 4): handled with no rule, so both are refused
 _SCOPES = 0b11   # abstract unix sockets, signals (ABI 6): nothing outside the worker's domain
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -41,8 +40,10 @@ class _PathBeneathAttr(ctypes.Structure):
 
 
 def abi_version() -> int:
-    """The kernel's Landlock ABI version; 0 where there is none (old kernel, not enabled)."""
-    return max(int(_libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION))), 0)
+    """The kernel's Landlock ABI version; 0 where there is none (old kernel, not enabled, not Linux)."""
+    if not LINUX:
+        return 0
+    return max(int(libc().syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION))), 0)
 
 
 def restrict(rules: dict[str, int]) -> list[str]:
@@ -58,7 +59,7 @@ def restrict(rules: dict[str, int]) -> list[str]:
     fs = next(rights for since, rights in _FS_BY_ABI if version >= since)
     attr = _RulesetAttr(fs, _NET_TCP if version >= 4 else 0, _SCOPES if version >= 6 else 0)
     size = 8 if version < 4 else 16 if version < 6 else 24  # the struct as this ABI knows it
-    ruleset = int(_libc.syscall(_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)))
+    ruleset = int(libc().syscall(_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)))
     if ruleset < 0:
         return [f"Landlock ({os.strerror(ctypes.get_errno())})"]
     try:
@@ -69,13 +70,13 @@ def restrict(rules: dict[str, int]) -> list[str]:
                 continue  # not on this system (/lib32, say): nothing to allow
             try:
                 rule = _PathBeneathAttr(rights & fs, fd)
-                if _libc.syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+                if libc().syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
                     return [f"Landlock (rule for {folder}: {os.strerror(ctypes.get_errno())})"]
             finally:
                 os.close(fd)
         # Unprivileged processes may only restrict themselves once they cannot gain privileges.
-        if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or \
-                _libc.syscall(_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) != 0:
+        if libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or \
+                libc().syscall(_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) != 0:
             return [f"Landlock ({os.strerror(ctypes.get_errno())})"]
     finally:
         os.close(ruleset)

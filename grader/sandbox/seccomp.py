@@ -27,6 +27,7 @@ import errno
 import os
 import struct
 from typing import NamedTuple
+from grader.sandbox.libc import LINUX, libc
 
 # Refused outright, in THREATS order; each group names the case it answers.
 DENIED = (
@@ -101,8 +102,6 @@ _NR, _ARCH = 0, 4  # offsets in struct seccomp_data
 ALLOW, ERRNO = 0x7FFF0000, 0x00050000
 _SET_MODE_FILTER, _FLAG_TSYNC, _PR_SET_NO_NEW_PRIVS = 1, 1, 38
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
 
 
 def program(arch: Arch) -> list[tuple]:
@@ -165,6 +164,8 @@ def _machine() -> str:
 
 def install() -> list[str]:
     """Filter this process and all its threads; return what could not be applied, as report text."""
+    if not LINUX:
+        return ["seccomp filter (Linux only)"]
     machine = _machine()
     arch = ARCHES.get(machine)
     if arch is None:
@@ -173,10 +174,10 @@ def install() -> list[str]:
     buffer = ctypes.create_string_buffer(blob, len(blob))
     prog = _SockFprog(len(blob) // 8, ctypes.addressof(buffer))
     # Only processes that cannot gain privileges may filter themselves (already set in the worker).
-    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    if libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return [f"seccomp filter ({os.strerror(ctypes.get_errno())})"]
     # TSYNC: every thread of the process, or none (a positive answer names the thread that could not be).
-    done = _libc.syscall(ctypes.c_long(arch.seccomp_nr), _SET_MODE_FILTER, _FLAG_TSYNC, ctypes.byref(prog))
+    done = libc().syscall(ctypes.c_long(arch.seccomp_nr), _SET_MODE_FILTER, _FLAG_TSYNC, ctypes.byref(prog))
     if done != 0:
         return [f"seccomp filter ({os.strerror(ctypes.get_errno()) if done < 0 else f'thread {done} not filtered'})"]
     return []

@@ -26,6 +26,7 @@ from grader.sandbox.argument_guard import guard
 from grader.sandbox.probes import MissingName, NotCallable, need
 from grader.wire.boundary import MESSAGE, NAME, cap_notes, clip
 from grader.wire.framing import PeerClosed, recv_frame, send_frame
+from grader.wire.spec import FailureKind, WorkerSpec
 
 
 def redirect_output(path: str) -> None:
@@ -115,27 +116,27 @@ def _run_cell(cell: dict[str, Any], module: ModuleType, alarm: float, cell_timeo
 
 def describe_exception(exc: BaseException, student_file: str) -> dict[str, Any]:
     """What went wrong and where in the student's file, never a frame of ours; every text capped."""
-    kind = "raised"
+    kind = FailureKind.RAISED
     if isinstance(exc, SyntaxError):
-        return {"kind": "syntax", "type": type(exc).__name__, "message": clip(exc.msg, MESSAGE),
+        return {"kind": FailureKind.SYNTAX.value, "type": type(exc).__name__, "message": clip(exc.msg, MESSAGE),
                 "line": exc.lineno, "where": _place(exc.filename or student_file, exc.lineno, None)}
     if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and "allocate" in _safe_str(exc)):
-        kind = "memory"
+        kind = FailureKind.MEMORY
     if isinstance(exc, OSError) and exc.errno in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT):
-        kind = "output"
+        kind = FailureKind.OUTPUT
     if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
-        kind = "files"
+        kind = FailureKind.FILES
     if (isinstance(exc, OSError) and exc.errno == errno.EAGAIN) or "can't start new thread" in _safe_str(exc):
-        kind = "processes"
+        kind = FailureKind.PROCESSES
     if isinstance(exc, RecursionError):
-        kind = "recursion"
+        kind = FailureKind.RECURSION
     where, line, function = "", None, None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == student_file or frame.filename.startswith("<cell "):
             name = clip(frame.name, NAME)  # a code object's name can be 12 MB (THREATS 63)
             where, line = _place(frame.filename, frame.lineno, name), frame.lineno
             function = function or name  # the outermost: the function the probe called
-    return {"kind": kind, "type": transport.type_name(exc), "message": clip(_safe_str(exc), MESSAGE),
+    return {"kind": kind.value, "type": transport.type_name(exc), "message": clip(_safe_str(exc), MESSAGE),
             "line": line, "where": where, "function": function}
 
 
@@ -192,9 +193,9 @@ def serve(sock: socket.socket, student: ModuleType, probes: Probes, student_file
             value = fn(*request["args"], **request["kwargs"])
             reply = {"ok": value}
         except MissingName as exc:
-            reply = {"error": {"kind": "missing", "name": str(exc)}}
+            reply = {"error": {"kind": FailureKind.MISSING.value, "name": str(exc)}}
         except NotCallable as exc:
-            reply = {"error": {"kind": "not_callable", "name": exc.args[0], "type": exc.args[1]}}
+            reply = {"error": {"kind": FailureKind.NOT_CALLABLE.value, "name": exc.args[0], "type": exc.args[1]}}
         except BaseException as exc:  # noqa: BLE001 - SystemExit from student code included
             reply = {"error": describe_exception(exc, student_file)}
         if guard.changes:  # an argument changed against the contract: that, not what followed, is the answer
@@ -202,13 +203,13 @@ def serve(sock: socket.socket, student: ModuleType, probes: Probes, student_file
         try:
             payload = transport.encode(reply, max_bytes=max_result)
         except transport.TransportError as exc:
-            payload = transport.encode({"error": {"kind": "result", "message": str(exc)}})
+            payload = transport.encode({"error": {"kind": FailureKind.RESULT.value, "message": str(exc)}})
         except BaseException as exc:  # noqa: BLE001 - a hostile object while encoding
             payload = transport.encode({"error": describe_exception(exc, student_file)})
         send_frame(sock, payload)
 
 
-def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgroups: Any,
+def worker_main(sock: socket.socket, spec: WorkerSpec, uid: int | None, cgroups: Any,
                 mount_namespace: bool, missing: list[str]) -> None:
     """Entry point of the worker process, right after the fork; never returns.
 
@@ -220,11 +221,11 @@ def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgro
     code = 0
     try:
         os.chdir("/")
-        redirect_output(os.path.join(spec["scratch"], "output.txt"))
+        redirect_output(os.path.join(spec.scratch, "output.txt"))
         if cgroups is not None and cgroups.dirs:
             cgroups.join()
-        probes = Probes(spec.get("probes"))
-        work = os.path.join(spec["scratch"], "work")
+        probes = Probes(spec.probes)
+        work = os.path.join(spec.scratch, "work")
         if mount_namespace:
             missing += isolation.isolate_filesystem(spec, uid)
         else:
@@ -232,10 +233,10 @@ def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgro
             if uid is not None:
                 os.chown(work, uid, uid)
             missing.append("hidden files (no mount namespace)")
-        missing += isolation.apply_rlimits(spec["limits"], memory_by_cgroup=bool(cgroups and
+        missing += isolation.apply_rlimits(spec.limits, memory_by_cgroup=bool(cgroups and
                                            ("memory" in cgroups.dirs or "v2" in cgroups.dirs)))
         missing += isolation.confine(spec)
-        missing += isolation.drop_privileges(uid, int(spec["limits"]["processes"]))
+        missing += isolation.drop_privileges(uid, spec.limits.processes)
         missing += seccomp.install()
         os.chdir(work)
         os.environ.clear()
@@ -244,20 +245,20 @@ def worker_main(sock: socket.socket, spec: dict[str, Any], uid: int | None, cgro
         sys.dont_write_bytecode = True
         # Sent before any student code runs, so what the report says of the sandbox is ours.
         send_frame(sock, transport.encode({"missing_layers": missing}))
-        student_file = spec["source"]
+        student_file = spec.source
         reset_torch_state()
         notes: list[str] = []
         try:
-            if spec.get("notebook"):
-                student, notes = load_notebook(spec["module"], student_file, float(spec["limits"]["cell_timeout"]),
-                                               float(spec["limits"]["notebook_timeout"]))
+            if spec.notebook:
+                student, notes = load_notebook(spec.module, student_file, spec.limits.cell_timeout,
+                                               spec.limits.notebook_timeout)
             else:
-                student = load_module(spec["module"], student_file)
+                student = load_module(spec.module, student_file)
         except BaseException as exc:  # noqa: BLE001 - whatever import does is the student's
             send_frame(sock, transport.encode({"import_error": describe_exception(exc, student_file)}))
             os._exit(0)
         send_frame(sock, transport.encode({"ready": True, "notes": notes}))
-        serve(sock, student, probes, student_file, int(spec["limits"]["result_mb"]) * 2**20)
+        serve(sock, student, probes, student_file, spec.limits.result_mb * 2**20)
     except BaseException:  # noqa: BLE001 - the worker must never fall back into the server loop
         code = 70
     os._exit(code)

@@ -1,0 +1,44 @@
+"""Which engine starts the workers: GRADER_ENGINE=fork|spawn, else the best this platform allows.
+
+Every command starts its engine through `start_engine`, and pool processes reach their
+parent's through `attach`: the choice is made here once (issue 15, item 3).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Union
+
+from grader.engine.forkclient import ForkServer
+from grader.engine.spawnclient import ADDRESS_PREFIX, SpawnStarter
+from grader.errors import UsageError
+
+ENGINE_ENV = "GRADER_ENGINE"
+Starter = Union[ForkServer, SpawnStarter]
+
+
+def fork_is_available(platform: str = sys.platform) -> bool:
+    """The fork server needs Linux (forking after torch is unsafe on macOS) and descriptor passing."""
+    return platform.startswith("linux") and hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
+def engine_name(environ: os._Environ[str] | dict[str, str] = os.environ, platform: str = sys.platform) -> str:
+    """`fork` or `spawn`: $GRADER_ENGINE when set, else fork where it is available."""
+    chosen = environ.get(ENGINE_ENV, "").strip().lower()
+    if chosen in ("fork", "spawn"):
+        return chosen
+    if chosen:
+        raise UsageError(f"{ENGINE_ENV}={chosen!r} is not an engine: set it to fork or spawn, "
+                         "or unset it for the best this machine allows")
+    return "fork" if fork_is_available(platform) else "spawn"
+
+
+def start_engine(prelude: str = "") -> Starter:
+    """Start the chosen engine (the fork server begins importing torch at once)."""
+    return ForkServer(prelude) if engine_name() == "fork" else SpawnStarter(prelude)
+
+
+def attach(address: str) -> Starter:
+    """The engine another process started, from its `path` (for pool processes)."""
+    return SpawnStarter.attach(address) if address.startswith(ADDRESS_PREFIX) else ForkServer.attach(address)
