@@ -81,7 +81,7 @@ def test_an_unknown_engine_is_a_usage_error_naming_the_choices():
 def test_a_worker_reached_over_localhost_with_a_token_is_graded_as_through_a_socketpair(
         monkeypatch, spawn_grader):
     """The Windows way to reach a spawned worker (a localhost port and a one-time token), run here."""
-    from conftest import ROOT, grade_source
+    from helpers import ROOT, grade_source
     from grader.engine import spawnclient
 
     monkeypatch.setattr(spawnclient, "INHERIT_SOCKET", False)
