@@ -73,15 +73,16 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
 
     Example: grader check tensor_creation --dir ~/course --watch
     """
-    from grader.engine.forkclient import ForkServer
+    from grader.engine.forkclient import FULL_WARM_UP, ForkServer, few_workers_warm_up
 
+    c = load_course(course)
+    warm_up = FULL_WARM_UP if watching else few_workers_warm_up(_sources(c, folder, ids))
     try:
-        with ForkServer() as server:  # it imports torch while this process does below
+        with ForkServer(warm_up=warm_up) as server:  # it imports torch while this process does below
             from grader.engine.grading import Grader
             from grader.reports.terminal import student_text_printer, use_color
             from grader.engine.watch import assignments_to_check, check_once, watch
 
-            c = load_course(course)
             color = use_color(sys.stdout.isatty())
             with Grader(c, server, include_hidden=False) as grader, student_text_printer() as show:
                 if watching:  # the named ones, or all: a file created later is checked too
@@ -96,6 +97,12 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
         click.echo("Stopped watching." if watching else "Stopped.")
         sys.exit(130)
     sys.exit(0 if verdict.passed else 1)
+
+
+def _sources(c: Course, folder: Path, ids: tuple[str, ...]) -> list[Path]:
+    """The files a check of these assignments (all when none are named) may run in workers."""
+    return [p for a in c.select(ids) for p in (folder / f"{a.id}.py", folder / f"{a.id}.ipynb",
+                                               c.reference_dir / f"{a.id}.py")]
 
 
 @main.command()
@@ -283,9 +290,10 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     Without --hidden the course is the checkout's own .grader/ (a student controls it: the
     score is feedback, never a grade). Example: grader ci --hidden ../bundle-2026
     """
-    from grader.engine.forkclient import ForkServer
+    from grader.engine.forkclient import ForkServer, few_workers_warm_up
 
-    with ForkServer() as server:  # it imports torch while this process does below
+    c = _ci_course(course, hidden)
+    with ForkServer(warm_up=few_workers_warm_up(_sources(c, folder, ()))) as server:  # imports torch meanwhile
         from grader.reports import github, gradescope
         from grader.files import write_atomic
         from grader.engine.grading import Grader, targets_for
@@ -294,7 +302,6 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
         from grader.course.submission import read_submission
         from grader.reports.terminal import check_lines, student_text_printer, use_color
 
-        c = _ci_course(course, hidden)
         folder = folder.resolve()
         assignments = tuple(a for a in c.assignments
                             if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
