@@ -84,7 +84,8 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
             from grader.engine.watch import assignments_to_check, check_once, watch
 
             color = use_color(sys.stdout.isatty())
-            with Grader(c, server, include_hidden=False) as grader, student_text_printer() as show:
+            with Grader(c, server, include_hidden=False, cache_expected=True) as grader, \
+                    student_text_printer() as show:
                 if watching:  # the named ones, or all: a file created later is checked too
                     # Ctrl-C is the only way out: honour it even where SIGINT came in ignored (`cmd &`).
                     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -310,7 +311,7 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
         student = os.environ.get("GITHUB_ACTOR") or folder.name
         sub = read_submission(student, folder, [a.id for a in assignments], c.stubs())
         started = time.monotonic()
-        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),)) as grader:
+        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),), cache_expected=True) as grader:
             graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in assignments)
     result = StudentResult(student, graded, seconds=time.monotonic() - started)
     write_atomic(out / "results.json", gradescope.dumps(result))

@@ -202,7 +202,7 @@ def load_store(text: str) -> dict[str, bytes]:
     data = json.loads(text)
     if data.get("schema") != "grader.expected/1":
         raise ValueError("not an expected-values file written by this grader")
-    return {k: base64.b64decode(v) for k, v in data["values"].items()}
+    return {k: base64.b64decode(v, validate=True) for k, v in data["values"].items()}  # garbage is an error
 
 
 class ExpectedValues(_ProbeCalls):
