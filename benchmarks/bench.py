@@ -25,6 +25,9 @@ attack-batch: issue 13's whole-class attacks (the j-cases of the hostile corpus,
 regrade: `grader grade` over a class of N students (xor, the costliest assignment), then
   the same command on the same --out after one student's file changed (issue 19: target
   <= 0.4 x the first run), and once more with nothing changed.
+speed: issue 20's figures, each next to `import torch` in the same run: the marginal wall
+  and CPU (whole process tree, cpuacct) per submission at -j 1, and a cold `grader check`
+  in a released repository and in this checkout (its expected values on disk).
 watch: what a student waits for in a released repository (`grader release` to a temp
   folder, the reference file as their work): a cold `grader check ID`, and with
   `grader check --watch ID` the time from a save to the verdict line (median of N saves),
@@ -291,6 +294,58 @@ def class_benchmark(args: argparse.Namespace) -> None:
     print(f"peak memory: grader process {memory.peak_root / 2**20:.0f} MiB RSS; grader + pool + fork server "
           f"+ workers {memory.peak_total / 2**20:.0f} MiB PSS (target < 1536); largest worker "
           f"{memory.peak_worker / 2**20:.0f} MiB private")
+
+
+def cgroup_run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float | None]:
+    """Wall and CPU seconds of a command and everything it starts (CPU None without cpuacct)."""
+    cpu = CpuCgroup(f"grader-speed-{os.getpid()}-{time.monotonic_ns()}")
+    started = time.perf_counter()
+    subprocess.run(cpu.wrap(cmd), check=True, stdout=subprocess.DEVNULL, cwd=cwd)
+    wall = time.perf_counter() - started
+    seconds = cpu.seconds()
+    if cpu.path is not None:
+        cpu.path.rmdir()
+    return wall, seconds
+
+
+def speed(args: argparse.Namespace) -> None:
+    """Issue 20's figures, each next to `import torch` measured in the same run: the marginal
+    wall and CPU per light submission at -j 1 (41 vs 1 copies of the reference), and a cold
+    `grader check` in a released repository and in this checkout (expected values on disk)."""
+    from statistics import median
+
+    aid = args.assignment
+    grade = [sys.executable, "-m", "grader.cli", "grade", "--course", str(ROOT)]
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        small, big = make_class(t / "one", 1, [aid]), make_class(t / "many", 41, [aid])
+        repo = t / "repo"
+        subprocess.run([*GRADER, "release", str(repo)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        shutil.copy(ROOT / "reference" / f"{aid}.py", repo / f"{aid}.py")
+        torch_s = import_torch_seconds()
+        runs: dict[str, list[tuple[float, float | None]]] = {"one": [], "many": [], "released": [], "checkout": []}
+        check_here = [*GRADER, "check", aid, "--dir", str(repo), "--course", str(ROOT)]
+        subprocess.run(check_here, stdout=subprocess.DEVNULL)  # fills the cache
+        for _ in range(args.repeats):  # interleaved: a load that comes and goes hits all alike
+            runs["one"].append(cgroup_run([*grade, str(small), "--out", str(t / "o1"), "-j", "1"]))
+            runs["many"].append(cgroup_run([*grade, str(big), "--out", str(t / "o41"), "-j", "1"]))
+            runs["released"].append(cgroup_run([*GRADER, "check", aid], repo))
+            runs["checkout"].append(cgroup_run(check_here))
+    wall = {k: median(w for w, _ in v) for k, v in runs.items()}
+    cpu = {k: median(c for _, c in v) if all(c is not None for _, c in v) else None for k, v in runs.items()}
+    marginal = (wall["many"] - wall["one"]) / 40
+    print(f"import torch:                                 {torch_s * 1000:7.0f} ms (best of 3, this run)")
+    print(f"marginal wall per submission, -j 1:           {marginal * 1000:7.1f} ms = {marginal / torch_s:.3f} "
+          "x import torch (target <= 0.025)")
+    if cpu["many"] is not None and cpu["one"] is not None:
+        marginal_cpu = (cpu["many"] - cpu["one"]) / 40
+        print(f"marginal CPU per submission, -j 1 (all procs): {marginal_cpu * 1000:6.1f} ms = "
+              f"{marginal_cpu / torch_s:.3f} x import torch; wall / CPU {marginal / marginal_cpu:.2f}")
+    for key, where in (("released", "a released repository"), ("checkout", "this checkout, values on disk")):
+        extra = f", {cpu[key]:.2f} s CPU" if cpu[key] is not None else ""
+        print(f"cold grader check {aid}, {where}: {wall[key]:5.2f} s = {wall[key] / torch_s:.2f} x import torch"
+              f" (target <= 1.5){extra}")
+    print(f"(medians of {args.repeats} interleaved runs)")
 
 
 def spawn(args: argparse.Namespace) -> None:
@@ -563,6 +618,9 @@ def main() -> None:
     p = sub.add_parser("overhead", help="marginal engine cost per submission")
     p.add_argument("--assignment", default="tensor_creation")
     p.add_argument("--repeats", type=int, default=2)
+    p = sub.add_parser("speed", help="issue 20: marginal wall and CPU per submission at -j 1, cold check")
+    p.add_argument("--assignment", default="tensor_creation")
+    p.add_argument("--repeats", type=int, default=3)
     p = sub.add_parser("class", help="a synthetic class: engine vs checks' own work vs naive")
     p.add_argument("--students", type=int, default=200)
     p.add_argument("--jobs", type=int, default=0, help="default: number of cores")
@@ -589,7 +647,7 @@ def main() -> None:
     p.add_argument("--assignment", default="xor")
     p.add_argument("--jobs", type=int, default=0, help="default: number of cores")
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
-    {"overhead": overhead, "hostile-batch": hostile_batch, "class": class_benchmark, "spawn": spawn,
+    {"overhead": overhead, "speed": speed, "hostile-batch": hostile_batch, "class": class_benchmark, "spawn": spawn,
      "dask": dask_vs_local, "attack-batch": attack_batch,
      "watch": watch_latency, "similarity": similarity_batch, "regrade": regrade}[args.what](args)
 

@@ -33,12 +33,13 @@ course_option = click.option("--course", type=click.Path(file_okay=False, path_t
 
 
 @contextmanager
-def _engine() -> Iterator[Any]:
+def _engine(warm_up: frozenset[str] | None = None) -> Iterator[Any]:
     """Start the engine first (GRADER_ENGINE, else the best here): the fork server imports
-    torch while this process imports the rest of what the command needs, inside the block."""
+    torch while this process imports the rest of what the command needs, inside the block.
+    `warm_up`: what the fork server prepares beyond torch (default: all, for many workers)."""
     from grader.engine.starters import start_engine
 
-    with start_engine() as server:
+    with start_engine(warm_up=warm_up) as server:
         yield server
 
 
@@ -144,28 +145,38 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
 
     Example: grader check tensor_creation --dir ~/course --watch
     """
+    from grader.engine.forkclient import FULL_WARM_UP, few_workers_warm_up
 
+    c = load_course(course)
+    warm_up = FULL_WARM_UP if watching else few_workers_warm_up(_sources(c, folder, ids))
     try:
-        with _engine() as server:
+        with _engine(warm_up) as server:
             from grader.engine.grading import Grader
             from grader.reports.terminal import student_text_printer, use_color
-            from grader.engine.watch import assignments_to_check, check_once, watch
+            from grader.course.submission import assignments_here
+            from grader.engine.watch import check_once, watch
 
-            c = load_course(course)
             color = use_color(sys.stdout.isatty())
-            with Grader(c, server, include_hidden=False) as grader, student_text_printer() as show:
+            with Grader(c, server, include_hidden=False, cache_expected=True) as grader, \
+                    student_text_printer() as show:
                 if watching:  # the named ones, or all: a file created later is checked too
                     # Ctrl-C is the only way out: honour it even where SIGINT came in ignored (`cmd &`).
                     signal.signal(signal.SIGINT, signal.default_int_handler)
                     watch(grader, folder, c.select(ids) if ids else c.assignments, show, color)
                     return
-                verdict = check_once(grader, folder, assignments_to_check(c, folder, ids), color)
+                verdict = check_once(grader, folder, assignments_here(c, folder, ids, "name one: grader check ID"), color)
                 for line in verdict.lines:
                     show(line)
     except KeyboardInterrupt:  # reached after the fork server and its workers are gone
         click.echo("Stopped watching." if watching else "Stopped.")
         sys.exit(130)
     sys.exit(0 if verdict.passed else 1)
+
+
+def _sources(c: Course, folder: Path, ids: tuple[str, ...]) -> list[Path]:
+    """The files a check of these assignments (all when none are named) may run in workers."""
+    return [p for a in c.select(ids) for p in (folder / f"{a.id}.py", folder / f"{a.id}.ipynb",
+                                               c.reference_dir / f"{a.id}.py")]
 
 
 @main.command()
@@ -421,26 +432,24 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     Without --hidden the course is the checkout's own .grader/ (a student controls it: the
     score is feedback, never a grade). Example: grader ci --hidden ../bundle-2026
     """
+    from grader.engine.forkclient import few_workers_warm_up
 
-    with _engine() as server:
+    c = _ci_course(course, hidden)
+    with _engine(few_workers_warm_up(_sources(c, folder, ()))) as server:
         from grader.reports import github, gradescope
         from grader.files import write_atomic
         from grader.engine.grading import Grader, targets_for
         from grader.reports.junit import to_junit
         from grader.results import StudentResult
-        from grader.course.submission import read_submission
+        from grader.course.submission import assignments_here, read_submission
         from grader.reports.terminal import check_lines, student_text_printer, use_color
 
-        c = _ci_course(course, hidden)
         folder = folder.resolve()
-        assignments = tuple(a for a in c.assignments
-                            if any((folder / f"{a.id}{s}").is_file() for s in (".py", ".ipynb")))
-        if not assignments:
-            raise UsageError(f"no assignment files in {folder} (expected e.g. {c.assignments[0].id}.py)")
+        assignments = assignments_here(c, folder)
         student = os.environ.get("GITHUB_ACTOR") or folder.name
         sub = read_submission(student, folder, [a.id for a in assignments], c.stubs())
         started = time.monotonic()
-        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),)) as grader:
+        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),), cache_expected=True) as grader:
             graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in assignments)
     result = StudentResult(student, graded, seconds=time.monotonic() - started)
     write_atomic(out / "results.json", gradescope.dumps(result))

@@ -11,10 +11,13 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, NamedTuple
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from grader.wire.boundary import one_line
 from grader.errors import UsageError
+
+if TYPE_CHECKING:
+    from grader.course.catalogue import Assignment, Course
 
 MAX_FILE_BYTES = 8 * 2**20
 MAX_ZIP_MEMBERS = 2000
@@ -223,3 +226,20 @@ def _read(student: str, source: _FolderSource | _ZipSource, assignment_ids: list
         elif aid not in problems:
             problems[aid] = not_handed_in(aid)
     return Submission(student, files, problems, None, notes)
+
+
+def files_of(assignments: Iterable[Assignment]) -> set[str]:
+    """The file names a student may hand each assignment in as."""
+    return {f"{a.id}{s}" for a in assignments for s in SUFFIXES}
+
+
+def assignments_here(course: Course, folder: Path, ids: tuple[str, ...] = (), suggestion: str = "") -> tuple[Assignment, ...]:
+    """The named assignments, or else every one with a file in `folder` (a UsageError if none)."""
+    if ids:
+        return course.select(ids)
+    present = {p.name for p in folder.iterdir()}
+    found = tuple(a for a in course.assignments if files_of([a]) & present)
+    if not found:
+        raise UsageError(f"no assignment files in {folder} (expected e.g. {course.assignments[0].id}.py)"
+                         + (f"; {suggestion}" if suggestion else ""))
+    return found

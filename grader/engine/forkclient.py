@@ -7,15 +7,37 @@ grader never imports sandbox code.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
-from grader.engine.workers import ServerChannel
 from grader.errors import GraderError
 from grader.tempdirs import temp_env
+
+if TYPE_CHECKING:  # workers imports torch (1-2 s): the server must be started before that
+    from grader.engine.workers import ServerChannel
+
+# What the server warms up beyond torch itself (grader/sandbox/forkserver.py, warm_up): each
+# pays off only over many workers. A single check asks for what its assignment needs.
+FULL_WARM_UP = frozenset({"optimizer", "compare", "huge_pages"})
+_BUILDS_OPTIMIZER = re.compile(rb"\boptim\b")  # torch.optim.X, from torch import optim, optim.X
+
+
+def few_workers_warm_up(files: Iterable[Path]) -> frozenset[str]:
+    """The warm-up for a command that starts a few workers (`grader check`, `grader ci`): the
+    optimizer's lazy imports (~1 s) only when one of these files builds an optimizer, so
+    that a worker would pay them anyway; never huge pages, which pay off over ~50 workers."""
+    for path in files:
+        try:
+            if _BUILDS_OPTIMIZER.search(path.read_bytes()):
+                return frozenset({"optimizer"})
+        except OSError:
+            continue  # unreadable: the grading says so; a guess costs only time
+    return frozenset()
 
 
 class ForkServer:
@@ -25,7 +47,7 @@ class ForkServer:
     (about a second saved on every command); the first `connect()` waits until it is ready.
     """
 
-    def __init__(self, prelude: str = "") -> None:
+    def __init__(self, prelude: str = "", warm_up: frozenset[str] = FULL_WARM_UP) -> None:
         # One private folder: the socket, and the server's temp folder (torch's caches
         # included); close() removes it all.
         self._dir = tempfile.mkdtemp(prefix="grader-fs-")
@@ -34,6 +56,7 @@ class ForkServer:
         server_tmp = os.path.join(self._dir, "tmp")
         os.mkdir(server_tmp)
         env = sandbox_env(server_tmp)
+        env["GRADER_WARM_UP"] = ",".join(sorted(warm_up))  # read by the server's warm_up
         # -I: no user site-packages, no PYTHONPATH from the caller, no script folder;
         # boot_line puts the grader package's own folder first on sys.path.
         self.proc: subprocess.Popen[str] | None = subprocess.Popen(
@@ -57,7 +80,9 @@ class ForkServer:
             raise GraderError("the fork server did not start (is torch installed for this Python?)")
         self._ready = True
 
-    def connect(self) -> ServerChannel:
+    def connect(self) -> "ServerChannel":
+        from grader.engine.workers import ServerChannel
+
         self.wait_ready()
         return ServerChannel(self.path)
 

@@ -21,6 +21,7 @@ from grader.course.catalogue import Assignment, Course
 from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
 from grader.engine.diagnosis import KnownMistake, expected_only, known_mistakes, store_entries
 from grader.errors import GraderError, UsageError
+from grader.engine.expected_cache import cache_dir, cache_path, load_cached, save_cached
 from grader.engine.starters import Starter, attach
 from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
 from grader.course.notebook import NotebookError, cells_payload, read_code_cells
@@ -48,8 +49,9 @@ class Grader:
 
     def __init__(self, course: Course, server: Starter, include_hidden: bool = True,
                  limits: dict[str, float] | None = None, hide: tuple[Path, ...] = (),
-                 expected_values: dict[str, dict[str, bytes]] | None = None) -> None:
+                 expected_values: dict[str, dict[str, bytes]] | None = None, cache_expected: bool = False) -> None:
         self.course = course
+        self.cache_expected = cache_expected  # keep a checkout's expected values on disk (expected_cache)
         self.server = server
         self.include_hidden = include_hidden
         self.limits = limits or {}
@@ -58,6 +60,8 @@ class Grader:
         # Workers never see the course (reference, checks), this batch's scratch, or
         # whatever the caller names (the submissions and the output folder).
         self.hide = tuple(str(p) for p in (course.root, self.scratch, *hide))
+        if cache_expected:  # the reference's answers, hidden checks' included
+            self.hide += (str(cache_dir()),)
         self._channel: ServerChannel | None = None
         # Per assignment, the reference's recorded answers; a dict passed in is shared, not copied.
         self.expected_values: dict[str, dict[str, bytes]] = {} if expected_values is None else expected_values
@@ -95,6 +99,10 @@ class Grader:
                 self.expected_values[assignment.id] = {k: v for p in stored
                                                        for k, v in load_store(p.read_text()).items()}
                 return self.expected_values[assignment.id]
+            cached = cache_path(self.course, assignment, self.include_hidden) if self.cache_expected else None
+            if cached is not None and (values := load_cached(cached)) is not None:
+                self.expected_values[assignment.id] = values
+                return values
             target = Target(REFERENCE, SubmissionFile(ref.name, ref.read_bytes()))
             source = make_handle(self.channel, assignment, target, self.scratch / "reference", self.limits, self.hide)
             recorder = ExpectedValues(source=source)
@@ -111,6 +119,8 @@ class Grader:
                 raise GraderError(f"the reference solution fails {assignment.id} checks "
                                   f"{', '.join(c.check_id for c in failed)}: {failed[0].message}")
             self.expected_values[assignment.id] = {**recorder.store, **self._mistakes(assignment, recorder.store)}
+            if cached is not None:
+                save_cached(cached, self.expected_values[assignment.id])
         return self.expected_values[assignment.id]
 
     def _mistakes(self, assignment: Assignment, store: dict[str, bytes]) -> dict[str, bytes]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader.wire import boundary, transport
+from grader.engine.prestart import WorkerStart
 from grader.engine.workers import FailureKind, ServerChannel, Worker, WorkerFailure, WorkerSpec
 
 OUTPUT_KEEP = 4096  # bytes of a student's output kept for the report, head and tail each
@@ -50,6 +51,7 @@ class StudentHandle(_ProbeCalls):
         self._channel = channel
         self._spec = spec
         self._worker: Worker | None = None
+        self._start: WorkerStart | None = None  # a worker starting in the background
         self.unavailable = unavailable
         self.events: list[FailureKind] = []
         self.missing_layers: list[str] = []
@@ -78,19 +80,29 @@ class StudentHandle(_ProbeCalls):
                 self._worker = None
             raise in_students_words(failure, probe, self._spec.probes) from None
 
+    def prestart(self) -> None:
+        """Start the worker now, in the background, so that it is ready when a check first calls."""
+        if self.unavailable is None and self._worker is None and self._start is None:
+            assert self._channel is not None and self._spec is not None
+            self._start = WorkerStart(self._channel, self._spec)
+
     def _ensure_worker(self) -> Worker:
         if self.unavailable is not None:
             raise self.unavailable
         if self._worker is None:
-            assert self._channel is not None and self._spec is not None
-            worker = self._channel.spawn(self._spec)
-            self.missing_layers = worker.missing_layers
+            self.prestart()  # no-op when already started
+            start = self._start
+            assert start is not None
             try:
-                worker.wait_ready()
+                worker = start.wait()  # Ctrl-C here leaves it to close(), which kills it
             except WorkerFailure as failure:
+                self._start = None
+                if start.worker is not None:
+                    self.missing_layers = start.worker.missing_layers
                 self.unavailable = failure
                 self.events.append(failure.kind)
                 raise
+            self._start = None
             if not self._loaded_once:  # a restarted worker says the same again
                 self.notes += worker.load_notes
                 self._loaded_once = True
@@ -128,6 +140,10 @@ class StudentHandle(_ProbeCalls):
         return text + boundary.clean(tail.decode("utf-8", "replace"))
 
     def close(self) -> None:
+        """Stop the worker, and one still starting (its student's grading ended or was cancelled)."""
+        if self._start is not None:
+            self._start.cancel()
+            self._start = None
         if self._worker is not None:
             self._worker.close()
             self._worker = None
@@ -186,7 +202,7 @@ def load_store(text: str) -> dict[str, bytes]:
     data = json.loads(text)
     if data.get("schema") != "grader.expected/1":
         raise ValueError("not an expected-values file written by this grader")
-    return {k: base64.b64decode(v) for k, v in data["values"].items()}
+    return {k: base64.b64decode(v, validate=True) for k, v in data["values"].items()}  # garbage is an error
 
 
 class ExpectedValues(_ProbeCalls):

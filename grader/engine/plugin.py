@@ -48,6 +48,8 @@ class GraderPlugin:
         self._hidden_file = hidden_file.resolve() if hidden_file else None
         self._hidden_key = hidden_key  # Course.hidden_key: the secret never reaches the checks
         self._open: tuple[int, StudentHandle] | None = None
+        self._first: int | None = None  # the student whose checks run first
+        self._next: dict[int, int] = {}  # student -> the one whose checks run next
         self.handles: dict[str, StudentHandle] = {}
         self.results: dict[str, list[CheckResult]] = {name: [] for name, _ in targets}
         self.collect_errors: list[str] = []
@@ -68,6 +70,11 @@ class GraderPlugin:
         if self._only is not None:
             items[:] = [item for item in items if _check_id(item) in self._only.get(self._target_of(item), ())]
         items.sort(key=lambda item: item.callspec.params.get("student", 0) if hasattr(item, "callspec") else 0)
+        # Students in the order their checks run, and after each the one to start next.
+        order = list(dict.fromkeys(item.callspec.params["student"] for item in items
+                                   if "student" in getattr(getattr(item, "callspec", None), "params", {})))
+        self._next = dict(zip(order, order[1:]))
+        self._first = order[0] if order else None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -80,12 +87,23 @@ class GraderPlugin:
             self._open[1].close()
             self._open = None
         if self._open is None:
-            name, make = self._targets[index]
-            handle = self.handles.get(name) or make()
-            self.handles[name] = handle
-            self._open = (index, handle)
+            self._open = (index, self._handle(index))
+            if index in self._next:  # the next student's worker starts while this one's checks run
+                self._handle(self._next[index]).prestart()
         self._open[1].calls = []  # this check's calls only
         return self._open[1]
+
+    def _handle(self, index: int) -> StudentHandle:
+        """The target's handle, made once; every handle made is closed when the run ends."""
+        name, make = self._targets[index]
+        if name not in self.handles:
+            self.handles[name] = make()
+        return self.handles[name]
+
+    def pytest_collection_finish(self) -> None:
+        """The first student's worker starts while pytest sets up the first check."""
+        if self._first is not None:
+            self._handle(self._first).prestart()
 
     @pytest.fixture
     def expected(self) -> ExpectedValues:

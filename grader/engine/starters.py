@@ -34,9 +34,12 @@ def engine_name(environ: os._Environ[str] | dict[str, str] = os.environ, platfor
     return "fork" if fork_is_available(platform) else "spawn"
 
 
-def start_engine(prelude: str = "") -> Starter:
-    """Start the chosen engine (the fork server begins importing torch at once)."""
-    return ForkServer(prelude) if engine_name() == "fork" else SpawnStarter(prelude)
+def start_engine(prelude: str = "", warm_up: frozenset[str] | None = None) -> Starter:
+    """Start the chosen engine (the fork server begins importing torch at once); `warm_up`
+    is what the fork server prepares beyond torch (default: everything)."""
+    if engine_name() == "spawn":  # each worker is a fresh interpreter: it warms up itself
+        return SpawnStarter(prelude)
+    return ForkServer(prelude) if warm_up is None else ForkServer(prelude, warm_up)
 
 
 def attach(address: str) -> Starter:

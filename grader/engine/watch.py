@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from grader.course.catalogue import Assignment, Course
-from grader.errors import UsageError
+from grader.course.catalogue import Assignment
 from grader.engine.grading import Grader, targets_for
 from grader.results import AssignmentResult
-from grader.course.submission import read_submission
+from grader.course.submission import files_of, read_submission
 from grader.reports.terminal import check_lines
 
-SUFFIXES = (".py", ".ipynb")
 ALL_PASS = "All public checks pass."
 SOME_FAIL = "Some checks fail: see the hints above."
 POLL_SECONDS = 0.1
@@ -31,22 +29,6 @@ class Verdict:
     lines: list[str]
     passed: bool
     first_to_fix: str | None
-
-
-def files_of(assignments: Iterable[Assignment]) -> set[str]:
-    """The file names a student may hand each assignment in as."""
-    return {f"{a.id}{s}" for a in assignments for s in SUFFIXES}
-
-
-def assignments_to_check(course: Course, folder: Path, ids: tuple[str, ...]) -> tuple[Assignment, ...]:
-    """The named assignments, or else every one with a file in folder (a clear error if none)."""
-    if ids:
-        return course.select(ids)
-    found = tuple(a for a in course.assignments if files_of([a]) & set(os.listdir(folder)))
-    if not found:
-        raise UsageError(f"no assignment files in {folder} (expected e.g. {course.assignments[0].id}.py); "
-                         "name one: grader check ID")
-    return found
 
 
 def _first_to_fix(result: AssignmentResult) -> str | None:

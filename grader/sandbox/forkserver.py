@@ -27,21 +27,40 @@ from grader.wire.framing import PeerClosed, recv_frame
 from grader.wire.spec import WorkerEnded, WorkerSpec, WorkerStarted
 
 
+WARM_UP_ENV = "GRADER_WARM_UP"  # set by grader/engine/forkclient.py; unset: everything
+
+
+def warm_ups() -> set[str]:
+    """The optional warm-ups asked for: optimizer, compare, huge_pages (all when unset)."""
+    asked = os.environ.get(WARM_UP_ENV)
+    return {"optimizer", "compare", "huge_pages"} if asked is None else set(filter(None, asked.split(",")))
+
+
 def warm_up() -> None:
-    """Pay torch's lazy imports here once, not in every worker (DESIGN.md, Speed)."""
+    """Pay torch's lazy imports here once, not in every worker (DESIGN.md, Speed).
+
+    The first optimizer (torch._dynamo, ~1 s) and the first assert_close (sympy, ~0.5 s)
+    pay off only when many workers would each pay them: a single check that builds no
+    optimizer leaves them out (issue 20).
+    """
     import numpy  # noqa: F401 - imported for the children
     import torch
 
     torch.set_num_threads(1)  # before any op: a started OpenMP pool hangs forked children
+    asked = warm_ups()
     model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1), torch.nn.Sigmoid())
     x = torch.ones(4, 2)
-    for opt in (torch.optim.SGD(model.parameters(), lr=0.1), torch.optim.Adam(model.parameters(), lr=0.1)):
+    optimizers = (torch.optim.SGD(model.parameters(), lr=0.1), torch.optim.Adam(model.parameters(), lr=0.1)) \
+        if "optimizer" in asked else (None,)
+    for opt in optimizers:
         loss = torch.nn.functional.binary_cross_entropy(model(x), torch.zeros(4, 1))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        loss.backward()  # autograd's first backward, needed or not by an optimizer
+        if opt is not None:
+            opt.step()
+            opt.zero_grad()
     torch.nn.MSELoss()(model(x), torch.zeros(4, 1)).item()
-    torch.testing.assert_close(torch.zeros(2), torch.zeros(2))
+    if "compare" in asked:
+        torch.testing.assert_close(torch.zeros(2), torch.zeros(2))
     torch.from_numpy(numpy.zeros(2)).numpy()
     with torch.no_grad():
         model.eval()(x)
@@ -73,6 +92,8 @@ def use_huge_pages() -> int:
     (PR_SET_THP_DISABLE, inherited from a container runtime) refuse the collapse and
     nothing changes.
     """
+    if "huge_pages" not in warm_ups():  # ~0.3 s to collapse, ~6 ms saved per worker
+        return 0
     libc = ctypes.CDLL(None, use_errno=True)
     libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     collapsed = 0
