@@ -5,7 +5,7 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench clean chromium
+.PHONY: demo test lint bench clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed chromium
 	$(BIN)/python -m pytest
+
+# Style and types (configured in pyproject.toml); .ci/run runs it before the tests.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The browser tests drive Debian's Chromium; as root it is installed when missing.
 chromium:

@@ -241,8 +241,8 @@ def class_benchmark(args: argparse.Namespace) -> None:
     from direct import run_direct
 
     from grader.course.catalogue import load_course
-    from grader.engine.grading import Grader
     from grader.engine.forkclient import ForkServer
+    from grader.engine.grading import Grader
 
     course = load_course(ROOT)
     ids = [a.id for a in course.assignments]
@@ -405,11 +405,11 @@ def dask_vs_local(args: argparse.Namespace) -> None:
 def hostile_batch(args: argparse.Namespace) -> None:
     from test_hostile import CASES, source  # the corpus and how its files are composed
 
-    from grader.course.catalogue import load_course
     from grader.authoring.mutants import mutant_source  # a mutant in full; any other file as it is
-    from grader.engine.grading import Grader, Target
+    from grader.course.catalogue import load_course
     from grader.course.submission import SubmissionFile
     from grader.engine.forkclient import ForkServer
+    from grader.engine.grading import Grader, Target
 
     aid = "tensor_creation"
     honest_files = ([ROOT / "reference" / f"{aid}.py", ROOT / "student_template" / f"{aid}.py"]
@@ -462,6 +462,7 @@ def _key_users() -> list[str]:
 
 def attack_batch(args: argparse.Namespace) -> None:
     from test_hostile import CASES, source
+
     from grader.authoring.mutants import mutant_source
 
     aid = "tensor_creation"

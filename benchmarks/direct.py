@@ -12,11 +12,11 @@ from typing import Any
 
 import torch
 
-from grader.sandbox import worker as sandbox
 from grader.course.catalogue import Assignment
 from grader.engine.handles import ExpectedValues, _ProbeCalls
 from grader.engine.plugin import GraderPlugin, run_suite
 from grader.engine.workers import WorkerFailure
+from grader.sandbox import worker as sandbox
 
 _ids = itertools.count()
 

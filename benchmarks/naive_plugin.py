@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from direct import DirectHandle
+
 from grader.course.catalogue import load_course
 
 

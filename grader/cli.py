@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,10 +151,10 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
     warm_up = FULL_WARM_UP if watching else few_workers_warm_up(_sources(c, folder, ids))
     try:
         with _engine(warm_up) as server:
-            from grader.engine.grading import Grader
-            from grader.reports.terminal import student_text_printer, use_color
             from grader.course.submission import assignments_here
+            from grader.engine.grading import Grader
             from grader.engine.watch import check_once, watch
+            from grader.reports.terminal import student_text_printer, use_color
 
             color = use_color(sys.stdout.isatty())
             with Grader(c, server, include_hidden=False, cache_expected=True) as grader, \
@@ -436,13 +436,13 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
 
     c = _ci_course(course, hidden)
     with _engine(few_workers_warm_up(_sources(c, folder, ()))) as server:
-        from grader.reports import github, gradescope
-        from grader.files import write_atomic
-        from grader.engine.grading import Grader, targets_for
-        from grader.reports.junit import to_junit
-        from grader.results import StudentResult
         from grader.course.submission import assignments_here, read_submission
+        from grader.engine.grading import Grader, targets_for
+        from grader.files import write_atomic
+        from grader.reports import github, gradescope
+        from grader.reports.junit import to_junit
         from grader.reports.terminal import check_lines, student_text_printer, use_color
+        from grader.results import StudentResult
 
         folder = folder.resolve()
         assignments = assignments_here(c, folder)
@@ -455,7 +455,7 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     write_atomic(out / "results.json", gradescope.dumps(result))
     write_atomic(out / "junit.xml", to_junit([result]))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in github.annotations(result):
+        for line in github.error_annotations(result):
             click.echo(line)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:

@@ -28,7 +28,7 @@ class Flag(str, enum.Enum):
         return self.value
 
     @classmethod
-    def of(cls, note: str) -> "Flag | None":
+    def of(cls, note: str) -> Flag | None:
         """The flag a note is (notes read back from results.json are plain text), or None."""
         try:
             return cls(note)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 # Torch's caches that default to the temp folder, and their place inside ours.
 TORCH_TEMP_VARS = {"TORCHINDUCTOR_CACHE_DIR": "torchinductor"}

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import ROOT, grade_source
 from torch import nn
 
-from helpers import ROOT, grade_source
 from grader.reports import html_report
-from grader.sandbox.argument_guard import ArgumentGuard
 from grader.results import Status, StudentResult
+from grader.sandbox.argument_guard import ArgumentGuard
 
 REFERENCE = {aid: (ROOT / "reference" / f"{aid}.py").read_text() for aid in ("gotchas", "device_moves")}
 

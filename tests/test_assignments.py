@@ -6,15 +6,14 @@ import functools
 from pathlib import Path
 
 import pytest
-
 from helpers import FIXTURES, ROOT
+
+from grader.authoring.mutants import mutant_fails, mutant_source
 from grader.course.catalogue import load_course
-from grader.authoring.mutants import mutant_source
-from grader.engine.grading import Target
-from grader.results import AssignmentResult, Status
 from grader.course.submission import SubmissionFile
-from grader.authoring.mutants import mutant_fails
+from grader.engine.grading import Target
 from grader.engine.validation import expected_failures, failed_checks
+from grader.results import AssignmentResult, Status
 
 COURSE = load_course(ROOT)
 IDS = [a.id for a in COURSE.assignments]
@@ -28,7 +27,7 @@ CASES = [(a.id, m) for a in COURSE.assignments for m in a.mutants]
 ALTS = [(aid, p) for aid in IDS for p in alternatives(aid)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _graded(grader_id: int, aid: str) -> dict[str, AssignmentResult]:
     grader = _GRADERS[grader_id]
     a = grader.course.get(aid)

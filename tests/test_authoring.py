@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT
+
 from grader.authoring.mutants import BASE_REFERENCE, mutant_header
 from grader.authoring.static_checks import declared_points, expected_uses_student
 from grader.authoring.stubs import has_markers, stub_for, stub_from_reference

@@ -7,12 +7,12 @@ import sys
 import textwrap
 
 import pytest
-
 from helpers import ROOT, grade_source
-from grader.wire import boundary, transport
+
+from grader.engine.workers import failure_from_error
 from grader.reports.outputs import write_batch
 from grader.results import StudentResult
-from grader.engine.workers import failure_from_error
+from grader.wire import boundary, transport
 
 NASTY = "a\udc80b\x1b[31m\x00\r\nc\td\u202e\x85"
 

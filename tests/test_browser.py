@@ -10,8 +10,8 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT
+
 from grader.cli import main
 
 CHROMIUM = os.environ.get("GRADER_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")

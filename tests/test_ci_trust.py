@@ -10,14 +10,14 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers import ROOT
+from test_release import run
+
 from grader.course.catalogue import BUNDLE_MARKER, load_bundle, load_course
-from grader.reports.github import annotations, summary_markdown
 from grader.engine.handles import load_store
 from grader.engine.release import build_release
+from grader.reports.github import error_annotations, summary_markdown
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
-from test_release import run
 
 AID = "tensor_creation"
 SECRET = b"instructor-only 7d1e0c\n"
@@ -191,12 +191,12 @@ def test_the_summary_shows_student_text_as_inert_code():
 
 
 def test_annotations_escape_every_field():
-    line, = annotations(_result("a\r\nb%0A::c", title="t: x, y"))
+    line, = error_annotations(_result("a\r\nb%0A::c", title="t: x, y"))
     assert "\n" not in line and "\r" not in line
     props, data = line.removeprefix("::error ").split("::", 1)
     assert props == f"file={AID}.py,title={AID}%3A t%3A x%2C y"
     assert data == "a%0D%0Ab%250A::c Hint: look `here`"
-    assert "##[" not in annotations(_result("x ##[add-mask]y"))[0]
+    assert "##[" not in error_annotations(_result("x ##[add-mask]y"))[0]
 
 
 def test_grade_reads_a_class_from_the_bundle(released, tmp_path):

@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT
-from grader.course.catalogue import load_course
+
 from grader.cli import main
+from grader.course.catalogue import load_course
 
 SAMPLE = ROOT / "examples" / "sample_class"
 
@@ -29,8 +29,9 @@ def test_every_command_has_help_with_an_example(command):
 
 def test_the_distribution_is_torchgrader_and_the_command_grader():
     # `grader` on PyPI is a 2012 homework checker (issue 15): pip must know us by another name.
-    import tomllib
     from importlib.metadata import version
+
+    import tomllib
 
     from grader import DISTRIBUTION, __version__
 

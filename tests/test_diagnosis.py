@@ -7,24 +7,24 @@ import textwrap
 
 import pytest
 import torch
-
 from helpers import ROOT, grade_source
-from grader.course.catalogue import load_course
+
 from grader.authoring.mutants import mutant_hint, mutant_source
+from grader.course.catalogue import load_course
+from grader.course.submission import SubmissionFile
 from grader.engine.diagnosis import ENTRY_PREFIX, diagnose, known_mistakes, same
-from grader.errors import UsageError
 from grader.engine.grading import Grader, Target
 from grader.engine.handles import ProbeCall, in_students_words, load_store, save_store
-from grader.course.submission import SubmissionFile
 from grader.engine.validation import expected_failures, failed_checks, unhinted_checks, validate_assignment
 from grader.engine.workers import WorkerFailure
+from grader.errors import UsageError
 
 COURSE = load_course(ROOT)
 IDS = [a.id for a in COURSE.assignments]
 HINTS = {(a.id, m.stem): mutant_hint(m) for a in COURSE.assignments for m in a.mutants}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mutant_hints(grader: Grader, aid: str) -> dict[str, dict[str, str]]:
     """Each mutant graded in one batch: the hint shown on each check it fails (mutants that
     only a GPU catches are left out where there is none)."""

@@ -8,13 +8,13 @@ import time
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT
-from grader.reports import gradescope
-from grader.cli import main
+
 from grader.authoring.mutants import mutant_source
-from grader.engine.grading import grade_batch
+from grader.cli import main
 from grader.course.submission import read_submission
+from grader.engine.grading import grade_batch
+from grader.reports import gradescope
 
 distributed = pytest.importorskip("distributed")
 IDS = ["tensor_creation", "gotchas"]
@@ -137,7 +137,7 @@ def test_expected_values_reach_each_worker_once_not_with_every_task(grader, clus
         graded = [args for name, args in sent if name == "_grade_on_worker"]
         assert sorted(map(len, shipped)) == sorted(len(grader.expected(grader.course.get(a))) for a in IDS)
         assert len(graded) >= 2  # at least one task per assignment
-        for assignment_id, targets, store in graded:
+        for _assignment_id, _targets, store in graded:
             assert isinstance(store, distributed.Future), type(store)  # not the values: a name for them
         keys = {store.key for _, _, store in graded}
         assert len(keys) == len(IDS)

@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from helpers import failed_checks, grade_source
-from grader.sandbox import landlock
+
 from grader.results import Status
+from grader.sandbox import landlock
 
 REF = "reference/tensor_creation.py"
 
@@ -276,9 +276,9 @@ def test_a_fork_that_fails_is_one_checks_error_and_the_server_goes_on():
     import errno
     import socket
 
-    from grader.sandbox import forkserver
     from grader.course.catalogue import Limits
     from grader.engine.workers import ServerChannel, WorkerFailure, WorkerSpec
+    from grader.sandbox import forkserver
 
     tries = []
 

@@ -18,8 +18,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT
+
 from grader.course.catalogue import load_bundle
 from grader.engine.gradescope_build import COURSE, ROOT_ENV, VENV_ENV, build_autograder, torch_version
 from grader.engine.gradescope_run import read_gradescope_submission

@@ -14,18 +14,26 @@ import re
 import numpy as np
 import pytest
 import torch
-
 from helpers import ROOT
-from grader.wire import transport
-from grader.course.catalogue import load_course
+
+from grader.authoring.checks import (
+    CheckFailure,
+    expect_close,
+    expect_equal,
+    expect_float,
+    expect_floats,
+    expect_keys,
+    hidden_check,
+    in_hidden_check,
+)
 from grader.authoring.mutants import mutant_source
-from grader.authoring.checks import (CheckFailure, expect_close, expect_equal, expect_float, expect_floats, expect_keys,
-                           hidden_check, in_hidden_check)
+from grader.course.catalogue import load_course
+from grader.course.null_students import null_students
+from grader.course.submission import SubmissionFile
 from grader.engine.grading import Target, run_assignment
 from grader.engine.handles import ExpectedValues, call_key
-from grader.course.null_students import null_students
 from grader.results import CheckResult, Status
-from grader.course.submission import SubmissionFile
+from grader.wire import transport
 
 COURSE = load_course(ROOT)
 HIDDEN_IDS = [a.id for a in COURSE.assignments if a.hidden_checks.is_file()]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from helpers import ROOT
-from grader.reports import gradebook, gradescope, html_report, terminal
-from grader.engine.grading import grade_batch
+
 from grader.course.submission import read_submission
+from grader.engine.grading import grade_batch
+from grader.reports import gradebook, gradescope, html_report, terminal
 
 REFERENCE = (ROOT / "reference" / "tensor_creation.py").read_text()
 SLOW = REFERENCE.replace("def from_data(values):\n", "def from_data(values):\n    import time; time.sleep(0.4)\n")

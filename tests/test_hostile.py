@@ -16,13 +16,13 @@ import re
 from pathlib import Path
 
 import pytest
-
 from helpers import FIXTURES, ROOT, grade_source
+
 from grader.authoring.mutants import mutant_source
-from grader.engine.grading import Grader, grade_batch
-from grader.sandbox.isolation import UID_BASE
-from grader.results import AssignmentResult
 from grader.course.submission import read_submission
+from grader.engine.grading import Grader, grade_batch
+from grader.results import AssignmentResult
+from grader.sandbox.isolation import UID_BASE
 
 CASES = sorted((FIXTURES / "hostile").glob("*.py"))
 HONEST = {"honest_reference": (ROOT / "reference" / "tensor_creation.py").read_bytes(),

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import ROOT, grade_source
 from junitparser import JUnitXml, Skipped
 
-from helpers import ROOT, grade_source
 from grader.reports import github, gradescope, html_report, terminal
 from grader.reports.junit import to_junit
 from grader.results import Status, StudentResult
@@ -91,6 +91,6 @@ def test_one_failing_check_with_the_rest_not_run(grader):
     data = gradescope.to_results_json(student)
     assert [t["extra_data"]["status"] for t in data["tests"]].count("not_run") == n - 1
     assert gradescope.from_results_json(data).assignments[0].checks == result.checks
-    assert len(github.annotations(student)) == 1
+    assert len(github.error_annotations(student)) == 1
     assert github.summary_markdown(student).count("➖") == n - 1
     assert html_report.student_report(student).count("not run</td>") == n - 1

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from grader.sandbox import landlock
+
 VERSION = landlock.abi_version()
 pytestmark = pytest.mark.skipif(VERSION == 0, reason="this kernel has no Landlock (Linux < 5.13, or not enabled)")
 

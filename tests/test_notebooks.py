@@ -7,13 +7,13 @@ import shutil
 import nbformat
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT, failed_checks, grade_source
+
 from grader.cli import main
 from grader.course.catalogue import load_course
-from grader.engine.grading import Grader
 from grader.course.notebook import notebook_text, read_code_cells, stub_to_notebook
 from grader.course.submission import MAX_FILE_BYTES
+from grader.engine.grading import Grader
 
 IDS = [a.id for a in load_course(ROOT).assignments]  # the catalogue: a new assignment needs no edit here
 

@@ -8,12 +8,12 @@ import types
 
 import pytest
 import torch
-
 from helpers import ROOT
+
 from grader.course.catalogue import load_course
-from grader.engine.grading import Target
 from grader.course.null_students import NULL_KINDS, null_source, null_students
 from grader.course.submission import SubmissionFile
+from grader.engine.grading import Target
 from grader.engine.validation import validate_assignment
 
 COURSE = load_course(ROOT)

@@ -22,7 +22,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT, modes_under
 
 pytestmark = pytest.mark.slow

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT, modes_under
+
 from grader.cli import main
+from grader.course.submission import list_entries
 from grader.errors import UsageError
 from grader.files import write_atomic
 from grader.reports.outputs import check_junit_path, load_batch, reserved_names, write_batch
 from grader.results import AssignmentResult, CheckResult, Status, StudentResult
-from grader.course.submission import list_entries
 from grader.tempdirs import private_tempdir
 
 REFERENCE = ROOT / "reference" / "tensor_creation.py"

@@ -82,6 +82,7 @@ def test_a_worker_reached_over_localhost_with_a_token_is_graded_as_through_a_soc
         monkeypatch, spawn_grader):
     """The Windows way to reach a spawned worker (a localhost port and a one-time token), run here."""
     from helpers import ROOT, grade_source
+
     from grader.engine import spawnclient
 
     monkeypatch.setattr(spawnclient, "INHERIT_SOCKET", False)

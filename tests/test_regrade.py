@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT
-from grader.engine import grading
+
 from grader.cli import main
+from grader.engine import grading
 from grader.engine.regrade import CACHE, FINGERPRINTS
 
 AID = "tensor_creation"

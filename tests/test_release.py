@@ -8,14 +8,14 @@ import zipfile
 import nbformat
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT, modes_under
+
+from grader.authoring.mutants import mutant_source
 from grader.cli import main
 from grader.course.catalogue import load_course
-from grader.authoring.mutants import mutant_source
-from grader.engine.handles import load_store
 from grader.course.notebook import stub_to_notebook
 from grader.course.null_students import NULL_KINDS
+from grader.engine.handles import load_store
 from grader.engine.release import build_release
 from grader.engine.validation import static_rows
 

@@ -7,12 +7,12 @@ import shutil
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from helpers import ROOT, grade_source
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from helpers import ROOT, grade_source
-from grader.reports import github, gradebook, gradescope, html_report, terminal
-from grader.cli import main
 from grader.authoring.mutants import mutant_source
+from grader.cli import main
+from grader.reports import github, gradebook, gradescope, html_report, terminal
 from grader.reports.junit import to_junit
 from grader.results import StudentResult
 
@@ -101,7 +101,7 @@ def test_junit_xml_reads_with_a_standard_reader(sample, tmp_path):
 
 
 def test_github_annotations_and_summary(sample):
-    lines = github.annotations(sample)
+    lines = github.error_annotations(sample)
     failed = sum(1 for a in sample.assignments for c in a.checks if not c.passed and c.status.value != "not_run")
     assert len(lines) == failed and all(line.startswith("::error file=") for line in lines)
     assert all("\n" not in line for line in lines)

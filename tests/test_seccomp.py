@@ -10,9 +10,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT, grade_source
+
 from grader.sandbox import seccomp
+
 ARCH = seccomp.ARCHES.get(os.uname().machine)
 needs_filter = pytest.mark.skipif(ARCH is None, reason=f"no seccomp filter for {os.uname().machine}")
 

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import ROOT, grade_source
-from grader.course.catalogue import DEFAULT_SECRET, SECRET_ENV, SECRET_FILE, load_course, read_secret
+
 from grader.cli import main
-from grader.errors import UsageError
+from grader.course.catalogue import DEFAULT_SECRET, SECRET_ENV, SECRET_FILE, load_course, read_secret
 from grader.engine.grading import Grader
 from grader.engine.plugin import CheckSuiteError, hidden_generator
 from grader.engine.release import build_release
 from grader.engine.validation import validate_assignment
+from grader.errors import UsageError
 
 # Every assignment whose hidden checks draw their inputs (device_moves' hidden checks build
 # their models in the probes and compare with literals).

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from helpers import FIXTURES, ROOT
+
 from grader.cli import main
 from grader.course.catalogue import load_course
 from grader.course.notebook import notebook_text, stub_to_notebook

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from grader.errors import UsageError
 from grader.course.submission import list_entries, read_submission, safe_name
+from grader.errors import UsageError
 
 IDS = ["tensor_creation"]
 

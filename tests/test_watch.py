@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from grader.engine import watch
-from grader.results import AssignmentResult, CheckResult, Status
 from grader.engine.watch import Verdict
+from grader.results import AssignmentResult, CheckResult, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = (ROOT / "reference" / "tensor_creation.py").read_text()

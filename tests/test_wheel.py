@@ -14,8 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT
+
 from grader.engine.wheel import build_from_source, installed_distribution, vendor_wheel
 from grader.errors import UsageError
 

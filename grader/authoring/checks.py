@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import contextvars
 import math
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import torch
@@ -105,7 +106,7 @@ def _value_details(got: Any, want: Any, difference: dict | None = None) -> dict[
 
 def _details_of(got: dict, want: dict, difference: dict | None) -> dict[str, Any]:
     out = {"got": got, "expected": want, **({"difference": difference} if difference else {})}
-    return without_expected_values(out) if in_hidden_check() else out
+    return (without_expected_values(out) or {}) if in_hidden_check() else out
 
 
 # What a hidden check's details may say about the expected side: the contract's kinds.

@@ -10,10 +10,10 @@ from __future__ import annotations
 import keyword
 import re
 import sys
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from string import Template
-from typing import Callable
 
 from grader.authoring.stubs import stub_from_reference
 from grader.errors import UsageError

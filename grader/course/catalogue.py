@@ -6,6 +6,7 @@ import os
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, cast
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -13,6 +14,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from grader.errors import UsageError
+
 # The limits are what crosses to the worker: one type, defined with the wire (grader/wire/spec.py).
 from grader.wire.spec import Limits
 
@@ -208,6 +210,7 @@ def _toml_kind(value: object) -> str:
 
 def check_table(path: Path, data: dict, schema: dict[str, Key], prefix: str = "") -> None:
     """Refuse unknown keys, missing required ones, wrong types and values out of bounds, one line each."""
+    value: Any
     for name, value in data.items():
         key = schema.get(name)
         if key is None:
@@ -217,9 +220,10 @@ def check_table(path: Path, data: dict, schema: dict[str, Key], prefix: str = ""
         if type(value) is bool or not isinstance(value, _KINDS[key.kind]):
             raise UsageError(f"{path}: key '{prefix}{name}' must be {key.kind} ({key.about}), "
                              f"not {_toml_kind(value)}: {value!r}")
-        if key.above is not None and value <= key.above:
+        number = cast(float, value)  # the kind check above: a number wherever a bound is set
+        if key.above is not None and number <= key.above:
             raise UsageError(f"{path}: key '{prefix}{name}' must be more than {key.above:g}, not {value!r}")
-        if key.at_least is not None and value < key.at_least:
+        if key.at_least is not None and number < key.at_least:
             raise UsageError(f"{path}: key '{prefix}{name}' must be at least {key.at_least:g}, not {value!r}")
     for name, key in schema.items():
         if key.required and name not in data:

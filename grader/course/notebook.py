@@ -14,8 +14,9 @@ import ast
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only `grader notebooks` builds notebooks: 0.2 s no check should pay
     import nbformat
@@ -161,7 +162,7 @@ def stub_to_notebook(source: str) -> nbformat.NotebookNode:
     body = tree.body[1:] if doc else tree.body
     imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
     if imports:
-        cells.append(nbformat.v4.new_code_cell("\n".join(ast.get_source_segment(source, n) for n in imports)))
+        cells.append(nbformat.v4.new_code_cell("\n".join(ast.get_source_segment(source, n) or "" for n in imports)))
     for node in body:
         if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             continue

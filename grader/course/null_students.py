@@ -7,7 +7,7 @@ nothing (say, it only looks for the absence of a side effect), so each must scor
 from __future__ import annotations
 
 import ast
-from typing import Callable
+from collections.abc import Callable
 
 # A null body for a function, given its first argument's name (None when it takes none).
 _Body = Callable[[str | None], list[ast.stmt]]
@@ -29,13 +29,13 @@ NULL_KINDS: dict[str, _Body] = {"returns-None": _returns_none, "returns-first-ar
                                 "raises": _raises}
 
 
-def _first_arg(func: ast.FunctionDef, method: bool) -> str | None:
+def _first_arg(func: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> str | None:
     names = [a.arg for a in func.args.posonlyargs + func.args.args]
     names = names[1:] if method else names
     return names[0] if names else None
 
 
-def _nullify(func: ast.FunctionDef, body: _Body, owner: ast.ClassDef | None) -> None:
+def _nullify(func: ast.FunctionDef | ast.AsyncFunctionDef, body: _Body, owner: ast.ClassDef | None) -> None:
     """Replace `func`'s body in place. A constructor returns nothing but still sets up its
     base class (an nn.Module without super().__init__() could not even be inspected)."""
     if owner is not None and func.name == "__init__":

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Iterable, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from grader.wire.boundary import one_line
 from grader.errors import UsageError
+from grader.wire.boundary import one_line
 
 if TYPE_CHECKING:
     from grader.course.catalogue import Assignment, Course

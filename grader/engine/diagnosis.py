@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from grader.wire import transport
 from grader.authoring.checks import float32_close, tensors_close
 from grader.engine.handles import ProbeCall, call_key
 from grader.engine.workers import WorkerFailure
+from grader.wire import transport
 
 # Entries of an expected-values store that hold known mistakes, not expected values:
 # one per (mutant, check), so a store of fewer checks is a subset of one of more.

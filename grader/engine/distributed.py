@@ -17,17 +17,18 @@ import io
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from distributed import Client, WorkerPlugin, get_worker
 
 from grader.course.catalogue import Course, load_course
-from grader.errors import UsageError
-from grader.engine.starters import start_engine
-from grader.engine.grading import Grader, grade_batch, run_task
-from grader.results import AssignmentResult, StudentResult
 from grader.course.submission import Submission
+from grader.engine.grading import Grader, grade_batch, run_task
+from grader.engine.starters import start_engine
+from grader.errors import UsageError
+from grader.results import AssignmentResult, StudentResult
 
 PLUGIN_NAME = "grader-engine"
 
@@ -55,6 +56,7 @@ class EnginePlugin(WorkerPlugin):
         self.bundle, self.include_hidden, self.limits = bundle, include_hidden, limits
 
     def setup(self, worker: Any) -> None:
+        """Give the Dask worker its own engine, started once for every task it runs."""
         folder = Path(tempfile.mkdtemp(prefix="grader-course-"))
         with tarfile.open(fileobj=io.BytesIO(self.bundle), mode="r:gz") as tar:
             tar.extractall(folder, filter="data")
@@ -63,15 +65,18 @@ class EnginePlugin(WorkerPlugin):
         worker._grader_engine = (grader, server, folder)
 
     def teardown(self, worker: Any) -> None:
-        grader, server, folder = getattr(worker, "_grader_engine", (None, None, None))
-        if grader is not None:
+        """Stop that worker's engine and remove its files."""
+        engine: tuple[Any, Any, Path] | None = getattr(worker, "_grader_engine", None)
+        if engine is not None:
+            grader, server, folder = engine
             grader.close()
             server.close()
             shutil.rmtree(folder, ignore_errors=True)
 
 
 def _grade_on_worker(assignment_id: str, targets: list, store: dict[str, bytes]) -> list[AssignmentResult]:
-    return run_task(get_worker()._grader_engine[0], assignment_id, targets, store)
+    engine = getattr(get_worker(), "_grader_engine")  # noqa: B009 - set by setup(); dask.Worker does not declare it
+    return run_task(engine[0], assignment_id, targets, store)
 
 
 def expected_values(store: dict[str, bytes]) -> dict[str, bytes]:

@@ -12,8 +12,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from grader.errors import GraderError
 from grader.tempdirs import temp_env
@@ -50,8 +51,8 @@ class ForkServer:
     def __init__(self, prelude: str = "", warm_up: frozenset[str] = FULL_WARM_UP) -> None:
         # One private folder: the socket, and the server's temp folder (torch's caches
         # included); close() removes it all.
-        self._dir = tempfile.mkdtemp(prefix="grader-fs-")
-        self.path = os.path.join(self._dir, "sock")
+        self._dir: str | None = tempfile.mkdtemp(prefix="grader-fs-")
+        self.path = os.path.join(self._dir, "sock")  # attach() gives a path and no folder
         self._ready = False
         server_tmp = os.path.join(self._dir, "tmp")
         os.mkdir(server_tmp)
@@ -64,13 +65,14 @@ class ForkServer:
             stdout=subprocess.PIPE, stderr=None, env=env, text=True)
 
     @classmethod
-    def attach(cls, path: str) -> "ForkServer":
+    def attach(cls, path: str) -> ForkServer:
         """A handle on a ready fork server another process started (for pool processes)."""
         server = cls.__new__(cls)
         server.path, server.proc, server._dir, server._ready = path, None, None, True
         return server
 
     def wait_ready(self) -> None:
+        """Block until the server has imported torch; a clear error if it did not start."""
         if self._ready:
             return
         assert self.proc is not None
@@ -80,13 +82,15 @@ class ForkServer:
             raise GraderError("the fork server did not start (is torch installed for this Python?)")
         self._ready = True
 
-    def connect(self) -> "ServerChannel":
+    def connect(self) -> ServerChannel:
+        """A channel of this process's own to the server (waits until it is ready)."""
         from grader.engine.workers import ServerChannel
 
         self.wait_ready()
         return ServerChannel(self.path)
 
     def close(self) -> None:
+        """Stop the server (if this process started it) and remove its folder."""
         if self.proc is None:  # attached: the owner closes it
             return
         if self.proc.poll() is None:
@@ -95,9 +99,10 @@ class ForkServer:
         for pipe in (self.proc.stdout, self.proc.stdin):
             if pipe:
                 pipe.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
-    def __enter__(self) -> "ForkServer":
+    def __enter__(self) -> ForkServer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -27,9 +27,9 @@ import zipfile
 from pathlib import Path
 
 from grader.course.catalogue import Course
-from grader.engine.starters import Starter
 from grader.engine.grading import Grader
 from grader.engine.release import write_bundle
+from grader.engine.starters import Starter
 from grader.engine.wheel import vendor_wheel
 from grader.errors import UsageError
 from grader.files import write_bytes_atomic

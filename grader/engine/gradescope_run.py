@@ -20,9 +20,9 @@ from typing import Any
 
 from grader.course.catalogue import Course, load_bundle
 from grader.course.submission import MAX_FILE_BYTES, SUFFIXES, Submission, SubmissionFile, read_submission
-from grader.engine.starters import start_engine
 from grader.engine.gradescope_build import COURSE
 from grader.engine.grading import Grader, targets_for
+from grader.engine.starters import start_engine
 from grader.errors import UsageError
 from grader.files import write_atomic
 from grader.reports import gradescope

@@ -6,30 +6,32 @@ from the reference, once per batch -> each assignment's checks over the students
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from grader.course.catalogue import Assignment, Course
 from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
-from grader.engine.diagnosis import KnownMistake, expected_only, known_mistakes, store_entries
-from grader.errors import GraderError, UsageError
-from grader.engine.expected_cache import cache_dir, cache_path, load_cached, save_cached
-from grader.engine.starters import Starter, attach
-from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
+from grader.course.catalogue import Assignment, Course
 from grader.course.notebook import NotebookError, cells_payload, read_code_cells
-from grader.engine.plugin import GraderPlugin, run_suite
-from grader.results import AssignmentResult, CheckResult, Flag, Status, StudentResult
-from grader.engine.scheduling import TaskQueue
 from grader.course.submission import Submission, SubmissionFile
-from grader.engine.workers import FailureKind, ServerChannel, WorkerFailure, WorkerSpec
+from grader.engine.diagnosis import KnownMistake, expected_only, known_mistakes, store_entries
+from grader.engine.expected_cache import cache_dir, cache_path, load_cached, save_cached
+from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle, load_store
+from grader.engine.plugin import GraderPlugin, run_suite
+from grader.engine.scheduling import TaskQueue
+from grader.engine.starters import Starter, attach
+from grader.engine.workers import Channel, FailureKind, WorkerFailure, WorkerSpec
+from grader.errors import GraderError, UsageError
+from grader.results import AssignmentResult, CheckResult, Flag, Status, StudentResult
 
 REFERENCE = "__reference__"
 
@@ -62,24 +64,26 @@ class Grader:
         self.hide = tuple(str(p) for p in (course.root, self.scratch, *hide))
         if cache_expected:  # the reference's answers, hidden checks' included
             self.hide += (str(cache_dir()),)
-        self._channel: ServerChannel | None = None
+        self._channel: Channel | None = None
         # Per assignment, the reference's recorded answers; a dict passed in is shared, not copied.
         self.expected_values: dict[str, dict[str, bytes]] = {} if expected_values is None else expected_values
         self._known: dict[str, dict[str, list[KnownMistake]]] = {}
         self.cost: dict[str, float] = {}  # seconds the reference took per assignment: a task-size estimate
 
     @property
-    def channel(self) -> ServerChannel:
+    def channel(self) -> Channel:
+        """This process's channel to the engine, opened on first use."""
         if self._channel is None:
             self._channel = self.server.connect()
         return self._channel
 
     def close(self) -> None:
+        """Close this process's channel; the engine itself belongs to whoever started it."""
         if self._channel is not None:
             self._channel.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def __enter__(self) -> "Grader":
+    def __enter__(self) -> Grader:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -150,13 +154,14 @@ class Grader:
         return self._known[assignment.id]
 
     def grade(self, assignment: Assignment, targets: list[Target]) -> list[AssignmentResult]:
+        """Grade `targets` on `assignment`: one result per target, in order, whatever each does."""
         store = self.expected(assignment)
         return run_assignment(self.channel, assignment, targets, ExpectedValues(expected_only(store)),
                               self.include_hidden, self.scratch, self.limits, self.hide, known=self.known(assignment),
                               hidden_key=self.course.hidden_key(assignment.id))
 
 
-def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, scratch: Path,
+def make_handle(channel: Channel, assignment: Assignment, target: Target, scratch: Path,
                 limits: dict[str, float], hide: tuple[str, ...] = ()) -> StudentHandle:
     """Put the student's file alone in a fresh scratch folder and describe its worker."""
     if target.file is None:
@@ -190,7 +195,7 @@ def make_handle(channel: ServerChannel, assignment: Assignment, target: Target, 
     return handle
 
 
-def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list[Target],
+def run_assignment(channel: Channel, assignment: Assignment, targets: list[Target],
                    expected: ExpectedValues, include_hidden: bool, scratch: Path,
                    limits: dict[str, float], hide: tuple[str, ...] = (), *, hidden_key: bytes,
                    known: dict[str, list[KnownMistake]] | None = None,
@@ -202,7 +207,7 @@ def run_assignment(channel: ServerChannel, assignment: Assignment, targets: list
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
-            (t.student, lambda t=t, i=i: make_handle(channel, assignment, t, batch_scratch / str(i), limits, hide))
+            (t.student, functools.partial(make_handle, channel, assignment, t, batch_scratch / str(i), limits, hide))
             for i, t in enumerate(targets)]
         files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
                                               and assignment.hidden_checks.is_file() else [])
@@ -283,6 +288,7 @@ def _shard_run(assignment_id: str, targets: list[Target], store: dict[str, bytes
 
 
 def targets_for(assignment: Assignment, submissions: list[Submission]) -> list[Target]:
+    """One target per submission: its file for this assignment, or None (not handed in)."""
     out = []
     for s in submissions:
         problem = s.problem or s.problems.get(assignment.id)

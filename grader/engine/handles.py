@@ -6,13 +6,14 @@ import functools
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from grader.wire import boundary, transport
 from grader.engine.prestart import WorkerStart
-from grader.engine.workers import FailureKind, ServerChannel, Worker, WorkerFailure, WorkerSpec
+from grader.engine.workers import Channel, FailureKind, Worker, WorkerFailure, WorkerSpec
+from grader.wire import boundary, transport
 
 OUTPUT_KEEP = 4096  # bytes of a student's output kept for the report, head and tail each
 
@@ -46,7 +47,7 @@ class StudentHandle(_ProbeCalls):
     module that hangs on import costs its time limit once, not once per check.
     """
 
-    def __init__(self, channel: ServerChannel | None, spec: WorkerSpec | None,
+    def __init__(self, channel: Channel | None, spec: WorkerSpec | None,
                  unavailable: WorkerFailure | None = None) -> None:
         self._channel = channel
         self._spec = spec
@@ -60,6 +61,7 @@ class StudentHandle(_ProbeCalls):
         self.calls: list[ProbeCall] = []  # the current check's calls, for diagnosis (the plugin resets it)
 
     def call(self, probe: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> Any:
+        """Call `probe` in the student's worker; `_timeout` overrides the assignment's call limit."""
         try:
             answer = self._call(probe, args, kwargs, _timeout)
         except WorkerFailure as failure:
@@ -196,6 +198,7 @@ def save_store(store: dict[str, bytes]) -> str:
 
 
 def load_store(text: str) -> dict[str, bytes]:
+    """The expected values `save_store` wrote (a corrupt store is a UsageError)."""
     import base64
     import json
 
@@ -218,6 +221,7 @@ class ExpectedValues(_ProbeCalls):
         self._source = source
 
     def call(self, probe: str, *args: Any, **kwargs: Any) -> Any:
+        """The recorded answer of the reference to this call (a clear error if it was never recorded)."""
         key = call_key(probe, args, kwargs)
         if key not in self.store:
             if self._source is None:

@@ -11,9 +11,10 @@ import hashlib
 import io
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import torch
@@ -21,8 +22,8 @@ import torch
 from grader.authoring.checks import CheckFailure, hidden_check, without_expected_values
 from grader.engine.diagnosis import KnownMistake, diagnose
 from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle
-from grader.results import CheckResult, Status
 from grader.engine.workers import FailureKind, WorkerFailure
+from grader.results import CheckResult, Status
 
 # A changed argument is a wrong answer, not a crash.
 _FAILURE_STATUS = {FailureKind.TIMEOUT: Status.TIMEOUT, FailureKind.IMPORT_TIMEOUT: Status.TIMEOUT,
@@ -34,6 +35,7 @@ class CheckSuiteError(Exception):
 
 
 class GraderPlugin:
+    """The pytest plugin that runs one assignment's checks over many students and keeps their results."""
     def __init__(self, targets: list[tuple[str, Callable[[], StudentHandle]]], expected: ExpectedValues,
                  hidden_file: Path | None, hidden_key: bytes,
                  known: dict[str, list[KnownMistake]] | None = None,
@@ -59,29 +61,33 @@ class GraderPlugin:
 
     # -- pytest hooks ---------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
+        """Register the `points` marker (pytest hook)."""
         config.addinivalue_line("markers", "points(n): how many points the check is worth")
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Run every check once per student (pytest hook: parametrize the `student` fixture)."""
         if "student" in metafunc.fixturenames:
             ids = [f"s{i}" for i in range(len(self._targets))]
             metafunc.parametrize("student", range(len(self._targets)), indirect=True, ids=ids)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Order the checks student by student, so one worker serves a student's checks in a row (pytest hook)."""
         if self._only is not None:
             items[:] = [item for item in items if _check_id(item) in self._only.get(self._target_of(item), ())]
-        items.sort(key=lambda item: item.callspec.params.get("student", 0) if hasattr(item, "callspec") else 0)
+        items.sort(key=lambda item: _params(item).get("student", 0))
         # Students in the order their checks run, and after each the one to start next.
-        order = list(dict.fromkeys(item.callspec.params["student"] for item in items
-                                   if "student" in getattr(getattr(item, "callspec", None), "params", {})))
+        order = list(dict.fromkeys(_params(item)["student"] for item in items if "student" in _params(item)))
         self._next = dict(zip(order, order[1:]))
         self._first = order[0] if order else None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Keep a check file that does not import as one clear error (pytest hook)."""
         if report.failed:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
 
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> StudentHandle:
+        """The fixture checks call: the student's code, reached through their sandboxed worker."""
         index = request.param
         if self._open is not None and self._open[0] != index:
             self._open[1].close()
@@ -107,10 +113,11 @@ class GraderPlugin:
 
     @pytest.fixture
     def expected(self) -> ExpectedValues:
+        """The fixture checks compare with: the reference's recorded answers."""
         return self._expected
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item):
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         """A hidden check runs marked as hidden, so the comparison helpers leave out its answers."""
         with hidden_check(self._is_hidden(item)):
             yield
@@ -132,13 +139,14 @@ class GraderPlugin:
         """Our report instead of pytest's, which formats a traceback for every failed check
         (parsing the check's source: ~0.1 s of CPU each) that nobody reads."""
         excinfo = call.excinfo
+        longrepr: Any
         if excinfo is None:
             outcome, longrepr = "passed", None
         elif isinstance(excinfo.value, pytest.skip.Exception):
             outcome, longrepr = "skipped", (str(item.path), 0, excinfo.value.msg)
         else:
             outcome, longrepr = "failed", f"{excinfo.typename}: {excinfo.value}"
-        report = pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when,
+        report = pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when,  # type: ignore[arg-type]
                                    duration=call.duration, start=call.start, stop=call.stop)
         index = item.callspec.params["student"]  # type: ignore[attr-defined]
         name = self._targets[index][0]
@@ -148,6 +156,7 @@ class GraderPlugin:
         return report
 
     def pytest_sessionfinish(self) -> None:
+        """Close every student's worker when the checks are done (pytest hook)."""
         if self._open is not None:
             self._open[1].close()
             self._open = None
@@ -160,7 +169,7 @@ class GraderPlugin:
             raise CheckSuiteError(f"{item.nodeid} has no @points(n) marker")
         max_score = float(marker.args[0])
         name = getattr(item, "originalname", item.name)
-        base = dict(check_id=_check_id(item), title=_title(func, name), max_score=max_score,
+        base: dict[str, Any] = dict(check_id=_check_id(item), title=_title(func, name), max_score=max_score,
                     hidden=self._is_hidden(item))
         if report.passed:
             return CheckResult(status=Status.PASSED, score=max_score, **base)
@@ -280,3 +289,8 @@ def run_suite(check_files: list[Path], plugin: GraderPlugin, rootdir: Path) -> N
     if plugin.collect_errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         detail = "; ".join(plugin.collect_errors) or sink.getvalue()[-2000:]
         raise CheckSuiteError(f"the checks could not run: {detail}")
+
+
+def _params(item: pytest.Item) -> dict[str, Any]:
+    """The parameters pytest gave this check (the student's index among them)."""
+    return dict(getattr(getattr(item, "callspec", None), "params", {}))

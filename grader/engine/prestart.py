@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from grader.engine.workers import ServerChannel, Worker, WorkerSpec
+from grader.engine.workers import Channel, Worker, WorkerSpec
 
 # A channel carries one spawn request at a time: a background start and a check's restart
 # of a crashed worker may ask at once.
@@ -19,7 +19,7 @@ _SPAWN_LOCK = threading.Lock()
 class WorkerStart:
     """A worker being started: spawned, then waited on until its module is imported, or failed."""
 
-    def __init__(self, channel: ServerChannel, spec: WorkerSpec) -> None:
+    def __init__(self, channel: Channel, spec: WorkerSpec) -> None:
         self.worker: Worker | None = None  # set once spawned, even if its import then fails
         self._error: BaseException | None = None
         self._cancelled = False
@@ -27,7 +27,7 @@ class WorkerStart:
                                         daemon=True)
         self._thread.start()
 
-    def _run(self, channel: ServerChannel, spec: WorkerSpec) -> None:
+    def _run(self, channel: Channel, spec: WorkerSpec) -> None:
         try:
             with _SPAWN_LOCK:
                 worker = channel.spawn(spec)

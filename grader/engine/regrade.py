@@ -22,18 +22,19 @@ import hashlib
 import json
 import os
 import platform
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import grader
-from grader.reports import gradescope
 from grader.course.catalogue import Assignment, Course
-from grader.files import write_atomic
-from grader.engine.handles import load_store, save_store
-from grader.results import StudentResult
 from grader.course.submission import Submission
+from grader.engine.handles import load_store, save_store
+from grader.files import write_atomic
+from grader.reports import gradescope
+from grader.results import StudentResult
 
 CACHE = ".grader-cache"  # a folder in DIR
 FINGERPRINTS, EXPECTED = "fingerprints.json", "expected"

@@ -5,17 +5,17 @@ reference, which is all that grading that counts reads (`grader ci --hidden`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from grader import __version__
 from grader.course.catalogue import BUNDLE_FORMAT, BUNDLE_MARKER, RELEASED, SECRET_FILE, Assignment, Course
-from grader.errors import UsageError
-from grader.files import write_atomic
-from grader.engine.starters import Starter
 from grader.engine.grading import Grader
 from grader.engine.handles import save_store
+from grader.engine.starters import Starter
 from grader.engine.wheel import vendor_wheel
+from grader.errors import UsageError
+from grader.files import write_atomic
 
 WORKFLOW = """\
 name: grade

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 from grader.engine.forkclient import boot_line, sandbox_env
 from grader.engine.workers import Worker, WorkerSpec
@@ -47,14 +48,14 @@ class SpawnStarter:
         self.path = ADDRESS_PREFIX + self._dir
 
     @classmethod
-    def attach(cls, address: str) -> "SpawnStarter":
+    def attach(cls, address: str) -> SpawnStarter:
         """The starter another process made (for pool processes): the same temp folder."""
         return cls(tmp=address.removeprefix(ADDRESS_PREFIX))
 
     def wait_ready(self) -> None:
         """Nothing to wait for: each worker imports torch itself."""
 
-    def connect(self) -> "SpawnChannel":
+    def connect(self) -> SpawnChannel:
         """A channel that starts workers for one grading process."""
         return SpawnChannel(self.prelude, sandbox_env(self._dir))
 
@@ -63,7 +64,7 @@ class SpawnStarter:
         if self._owned:
             shutil.rmtree(self._dir, ignore_errors=True)
 
-    def __enter__(self) -> "SpawnStarter":
+    def __enter__(self) -> SpawnStarter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -100,7 +101,7 @@ class SpawnChannel:
         """Nothing is held between workers."""
 
 
-def _socket_for_child() -> tuple[socket.socket, str, dict, object]:
+def _socket_for_child() -> tuple[socket.socket, str, dict, Callable[[socket.socket], socket.socket]]:
     """The grader's end, the address the child is given, Popen's extra arguments, and how to
     get the connected socket once the child runs."""
     if INHERIT_SOCKET:

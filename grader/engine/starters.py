@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from typing import Union
 
 from grader.engine.forkclient import ForkServer
 from grader.engine.spawnclient import ADDRESS_PREFIX, SpawnStarter
 from grader.errors import UsageError
 
 ENGINE_ENV = "GRADER_ENGINE"
-Starter = Union[ForkServer, SpawnStarter]
+Starter = ForkServer | SpawnStarter
 
 
 def fork_is_available(platform: str = sys.platform) -> bool:

@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
 from grader.authoring.static_checks import declared_points, expected_uses_student
 from grader.authoring.stubs import stub_for
 from grader.course.catalogue import Assignment, Course
-from grader.authoring.mutants import mutant_fails, mutant_hint, mutant_source
-from grader.engine.grading import Grader, Target
 from grader.course.null_students import null_students
-from grader.results import AssignmentResult, Status
 from grader.course.submission import SubmissionFile
+from grader.engine.grading import Grader, Target
+from grader.results import AssignmentResult, Status
 
 
 def expected_failures(path: Path, result: AssignmentResult) -> set[str]:
@@ -31,6 +31,7 @@ def failed_checks(result: AssignmentResult) -> set[str]:
 
 @dataclass(frozen=True)
 class Row:
+    """One line of `grader validate`: a case (reference, stub, a mutant, a null student), what was expected and what came."""
     assignment: str
     case: str
     expected: str

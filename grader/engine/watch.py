@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from grader.course.catalogue import Assignment
-from grader.engine.grading import Grader, targets_for
-from grader.results import AssignmentResult
 from grader.course.submission import files_of, read_submission
+from grader.engine.grading import Grader, targets_for
 from grader.reports.terminal import check_lines
+from grader.results import AssignmentResult
 
 ALL_PASS = "All public checks pass."
 SOME_FAIL = "Some checks fail: see the hints above."

@@ -20,8 +20,8 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import grader
 from grader.errors import UsageError
@@ -78,7 +78,7 @@ def rebuild_installed(package: Path, folder: Path) -> Path:
         raise UsageError(f"the grader installed at {package} has no .dist-info in its RECORD: reinstall it with pip")
     members = []
     for f in files:
-        path = Path(dist.locate_file(f))
+        path = Path(str(dist.locate_file(f)))
         if not path.is_file():
             raise UsageError(f"the installed grader lacks {path} (its RECORD names it): reinstall it with pip")
         members.append((f.as_posix(), path.read_bytes()))
@@ -95,7 +95,7 @@ def installed_distribution(package: Path) -> importlib.metadata.Distribution:
     for name in importlib.metadata.packages_distributions().get(package.name, []):
         for dist in importlib.metadata.distributions(name=name):
             for f in dist.files or ():
-                if f.parts == (package.name, "__init__.py") and Path(dist.locate_file(f)).resolve() == init:
+                if f.parts == (package.name, "__init__.py") and Path(str(dist.locate_file(f))).resolve() == init:
                     return dist
     raise UsageError(f"cannot make a wheel of the grader at {package}: it is neither a checkout (no pyproject.toml "
                      f"beside it) nor installed from a wheel (no RECORD lists it); install it with pip")

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader.wire import boundary, transport
 from grader.errors import GraderError
+from grader.wire import boundary, transport
 from grader.wire.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame
 from grader.wire.spec import FailureKind, SpecError, WorkerEnded, WorkerSpec, WorkerStarted
 
@@ -83,6 +83,16 @@ class StatusPipe:
         self._file.close()
 
 
+class Channel(Protocol):
+    """A grading process's way to start workers: the fork server's or the spawn engine's."""
+
+    def spawn(self, spec: WorkerSpec) -> Worker:
+        """Start a worker for `spec` (its module not yet imported: see Worker.wait_ready)."""
+
+    def close(self) -> None:
+        """Stop using this channel."""
+
+
 class ServerChannel:
     """One grading process's connection to the fork server."""
 
@@ -90,7 +100,7 @@ class ServerChannel:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
 
-    def spawn(self, spec: WorkerSpec) -> "Worker":
+    def spawn(self, spec: WorkerSpec) -> Worker:
         """Ask the fork server for a worker; it answers with its socket and its status pipe."""
         send_frame(self.sock, spec.to_json())
         msg, fds, _, _ = socket.recv_fds(self.sock, 4, 2)
@@ -103,6 +113,7 @@ class ServerChannel:
         return Worker(spec, socket.socket(fileno=fds[0]), StatusPipe(fds[1]))
 
     def close(self) -> None:
+        """Kill the worker if it still runs and close its descriptors."""
         self.sock.close()
 
 
@@ -283,7 +294,8 @@ def failure_from_error(err: dict, what: str) -> WorkerFailure:
     where = f" ({err['where']})" if err.get("where") else ""
     text = f"{err.get('type') or 'Exception'}: {err.get('message', '')}".rstrip(": ")
     if kind is FailureKind.SYNTAX:
-        return WorkerFailure(FailureKind.SYNTAX, f"{what} failed: {text}{where}", "Fix the syntax error; Python reads the whole file before running any of it.")
+        return WorkerFailure(FailureKind.SYNTAX, f"{what} failed: {text}{where}",
+                             "Fix the syntax error; Python reads the whole file before running any of it.")
     if kind in _KIND_TEXT:
         summary, hint = _KIND_TEXT[kind]
         return WorkerFailure(kind, f"{what} {summary}: {text}{where}", hint)

@@ -3,8 +3,8 @@ student text printed so that the runner reads none of it as a workflow command."
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from grader.results import StudentResult
 
@@ -24,7 +24,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(result: StudentResult) -> list[str]:
+def error_annotations(result: StudentResult) -> list[str]:
     """Workflow commands: `::error file=...,title=...::message` for each failed check."""
     lines = []
     for a in result.assignments:

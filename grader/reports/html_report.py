@@ -86,7 +86,7 @@ def class_report(results: list[StudentResult], assignment_titles: dict[str, str]
         for a in r.assignments:
             per_assignment[a.assignment_id].append(a.score)
             maxima[a.assignment_id] = a.max_score
-    stats = [{"id": aid, "title": assignment_titles.get(aid, aid), "mean": statistics.fmean(s),
+    stats: list[dict[str, Any]] = [{"id": aid, "title": assignment_titles.get(aid, aid), "mean": statistics.fmean(s),
               "median": statistics.median(s), "max": maxima[aid]} for aid, s in per_assignment.items()]
     rates = pass_rates(results)
     max_total = max((r.max_score for r in results), default=0)

@@ -9,14 +9,14 @@ returned, one line each, for the command to report.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
-from grader.reports import gradebook, gradescope, html_report
 from grader.course.catalogue import Assignment
 from grader.errors import UsageError
 from grader.files import write_atomic
+from grader.reports import gradebook, gradescope, html_report
 from grader.reports.junit import to_junit
 from grader.results import StudentResult
 

@@ -28,14 +28,13 @@ import hashlib
 import io
 import keyword
 import tokenize
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from grader.course.notebook import NotebookError, read_code_cells
-from grader.course.submission import (Stubs, Submission, SubmissionFile, list_entries, not_handed_in,
-                                     read_submission)
+from grader.course.submission import Stubs, Submission, SubmissionFile, list_entries, not_handed_in, read_submission
 from grader.reports import html_report
 from grader.reports.gradebook import spreadsheet_safe
 from grader.wire.boundary import clean, clip

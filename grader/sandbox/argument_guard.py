@@ -14,8 +14,9 @@ from __future__ import annotations
 import inspect
 import sys
 import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import torch
 
@@ -45,6 +46,7 @@ class Change:
 
 @dataclass(frozen=True)
 class TensorState:
+    """A tensor argument as it was before the call: device, dtype, shape, a copy of its values."""
     device: torch.device
     shape: tuple[int, ...]
     dtype: torch.dtype
@@ -56,6 +58,7 @@ class TensorState:
 
 @dataclass(frozen=True)
 class ModuleState:
+    """A module argument as it was before the call: its mode and each parameter's state."""
     modes: tuple[tuple[str, bool], ...]
     parameters: dict[str, TensorState]
     buffers: dict[str, TensorState]
@@ -63,6 +66,7 @@ class ModuleState:
 
 @dataclass(frozen=True)
 class ArrayState:
+    """A NumPy array argument as it was before the call: a copy."""
     copy: Any
 
 
@@ -107,7 +111,7 @@ def _watched(names: list[str], args: tuple, kwargs: dict, allowed: Mapping[str, 
            if i not in allowed.values()]
     top += [(k, v) for k, v in kwargs.items() if k not in allowed]
     seen: set[int] = set()
-    out = []
+    out: list[tuple[str, Any]] = []
     for label, value in top:
         for inner_label, inner in _walk(label, value, 0):
             if id(inner) not in seen and len(out) < MAX_ITEMS:
@@ -168,12 +172,14 @@ def _difference(before: TensorState | ModuleState | ArrayState, value: Any) -> t
     after = _snapshot(value)
     if after is None or type(after) is not type(before):
         return None
-    if isinstance(before, ArrayState):
+    if isinstance(before, ArrayState) and isinstance(after, ArrayState):
         return None if _same_array(before.copy, after.copy) else ("values", "its values")
-    if isinstance(before, TensorState):
+    if isinstance(before, TensorState) and isinstance(after, TensorState):
         part = _tensor_difference(before, after)
         return (part, f"its {PART_WORDS[part]}") if part else None
-    return _module_difference(before, after)
+    if isinstance(before, ModuleState) and isinstance(after, ModuleState):
+        return _module_difference(before, after)
+    return None
 
 
 def _module_difference(before: ModuleState, after: ModuleState) -> tuple[str, str] | None:
@@ -184,12 +190,13 @@ def _module_difference(before: ModuleState, after: ModuleState) -> tuple[str, st
             where = f"its submodule {name[:NAME_CHARS]}" if name else "it"
             return "mode", f"{where} arrived in {_mode(was[name])} mode and was left in {_mode(now[name])} mode"
         return "parameters", "its submodules (some were added or removed)"
-    for kind, was, now in (("parameter", before.parameters, after.parameters),
-                           ("buffer", before.buffers, after.buffers)):
-        if was.keys() != now.keys():
+    pairs: tuple[tuple[str, dict[str, TensorState], dict[str, TensorState]], ...] = (
+        ("parameter", before.parameters, after.parameters), ("buffer", before.buffers, after.buffers))
+    for kind, states_before, states_after in pairs:
+        if states_before.keys() != states_after.keys():
             return "parameters", f"its {kind}s (some were added, removed or renamed)"
-        for name, state in was.items():
-            part = _tensor_difference(state, now[name])
+        for name, state in states_before.items():
+            part = _tensor_difference(state, states_after[name])
             if part:
                 return part, f"the {PART_WORDS[part]} of its {kind} {name[:NAME_CHARS]}"
     return None

@@ -21,11 +21,10 @@ import socket
 import struct
 import sys
 import time
-from typing import Any
+from typing import Any, cast
 
 from grader.wire.framing import PeerClosed, recv_frame
 from grader.wire.spec import WorkerEnded, WorkerSpec, WorkerStarted
-
 
 WARM_UP_ENV = "GRADER_WARM_UP"  # set by grader/engine/forkclient.py; unset: everything
 
@@ -169,6 +168,7 @@ def _close_fds_except(keep: set[int]) -> None:
 
 
 def serve(path: str) -> None:
+    """The fork server's main loop: warm up, listen on `path`, answer each request with a worker."""
     from grader.sandbox import isolation
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     # Ctrl-C in a terminal signals the whole process group: the grader handles it and closes
@@ -201,7 +201,7 @@ def serve(path: str) -> None:
                 conn, _ = listener.accept()
                 sel.register(conn, selectors.EVENT_READ)
                 continue
-            conn = key.fileobj
+            conn = cast(socket.socket, key.fileobj)  # a connection: the listener and stdin were handled above
             try:
                 spec = WorkerSpec.from_json(recv_frame(conn))
             except (PeerClosed, OSError, ValueError):  # SpecError is a ValueError: hang up on a bad request

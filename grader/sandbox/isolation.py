@@ -4,7 +4,8 @@ As root: fresh PID, network, mount and IPC namespaces (entered by the supervisor
 it forks the worker); in the worker, every top-level folder but the system's (/usr,
 /lib, /bin, /etc, /dev, ...) hidden under empty tmpfs mounts, with the worker's own
 scratch and Python's installation bound back (so the course, the grader's scratch and
-outputs, other students, /tmp, home folders and any other copy of the course are gone), a size-capped tmpfs as its working folder, a
+outputs, other students, /tmp, home folders and any other copy of the course are gone), a
+size-capped tmpfs as its working folder, a
 fresh /proc, memory and pids cgroups, rlimits, Landlock over the same allowlist, then
 a per-worker unprivileged uid with no_new_privs. As an ordinary user: a user namespace
 provides what it can, and Landlock still applies where namespaces do not.
@@ -21,8 +22,8 @@ import time
 from pathlib import Path
 
 from grader.sandbox import landlock  # imported here: the worker cannot once the course is hidden
-from grader.wire.spec import Limits, WorkerSpec
 from grader.sandbox.libc import LINUX, libc
+from grader.wire.spec import Limits, WorkerSpec
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -118,6 +119,7 @@ class Cgroups:
             (path / "cgroup.procs").write_text("0")
 
     def hit_memory_limit(self) -> bool:
+        """Whether the worker's memory cgroup counted an out-of-memory kill."""
         path = self.dirs.get("memory") or self.dirs.get("v2")
         if path is None:
             return False
@@ -130,6 +132,7 @@ class Cgroups:
             return False
 
     def remove(self) -> None:
+        """Remove the worker's cgroups (after it ended)."""
         for path in set(self.dirs.values()):
             for _ in range(50):
                 try:
@@ -229,7 +232,7 @@ def _vm_size() -> int:
     return 0
 
 
-def drop_privileges(uid: int, processes: int) -> list[str]:
+def drop_privileges(uid: int | None, processes: int) -> list[str]:
     """Become an unprivileged user of our own (as root) and forbid regaining privileges."""
     missing = []
     if uid is not None and os.geteuid() == 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+
 from grader.sandbox.libc import LINUX, libc
 
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # the same on every architecture

@@ -5,8 +5,9 @@ worker, next to the student's code.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from grader.sandbox.argument_guard import guard
 from grader.wire import transport
@@ -23,8 +24,10 @@ def need(student: ModuleType, name: str) -> Callable[..., Any]:
 
 
 class MissingName(Exception):
+    """The student's module has no function of this name."""
     pass
 
 
 class NotCallable(Exception):
+    """The student's module has this name, but it is not something one can call."""
     pass

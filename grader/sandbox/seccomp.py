@@ -27,6 +27,7 @@ import errno
 import os
 import struct
 from typing import NamedTuple
+
 from grader.sandbox.libc import LINUX, libc
 
 # Refused outright, in THREATS order; each group names the case it answers.
@@ -73,6 +74,7 @@ _COMMON = {"move_mount": 429, "open_tree": 428, "fsopen": 430, "fsconfig": 431, 
 
 
 class Arch(NamedTuple):
+    """One architecture's seccomp facts: its audit number and the syscall numbers the filter names."""
     audit: int  # AUDIT_ARCH_*: what seccomp_data.arch says for this ABI
     numbers: dict[str, int]
     seccomp_nr: int

@@ -14,16 +14,16 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from grader.sandbox import seccomp  # here, in the fork server: the worker cannot once the course is hidden
-
-from grader.wire import transport
 from grader.sandbox.argument_guard import guard
 from grader.sandbox.probes import MissingName, NotCallable, need
+from grader.wire import transport
 from grader.wire.boundary import MESSAGE, NAME, cap_notes, clip
 from grader.wire.framing import PeerClosed, recv_frame, send_frame
 from grader.wire.spec import FailureKind, WorkerSpec
@@ -43,6 +43,7 @@ def redirect_output(path: str) -> None:
 
 
 def load_module(name: str, path: str) -> ModuleType:
+    """Import the student's file `path` as module `name`."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -173,6 +174,7 @@ class Probes:
         guard.declare(getattr(self.module, "MUTATES", {}))  # the functions whose job is to change an argument
 
     def resolve(self, name: str, student: ModuleType) -> Callable[..., Any]:
+        """The probe called `name`: the assignment's own, or else the student's function of that name."""
         custom = getattr(self.module, name, None) if not name.startswith("_") else None
         if callable(custom):
             return lambda *a, **k: custom(student, *a, **k)

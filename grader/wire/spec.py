@@ -112,7 +112,7 @@ class Limits(Message):
 
     TAG: ClassVar[str] = "limits"
 
-    def scaled(self, **overrides: float) -> "Limits":
+    def scaled(self, **overrides: Any) -> Limits:
         """These limits with some replaced (tests and `grader grade` shorten time limits)."""
         return replace(self, **overrides)
 
@@ -157,7 +157,7 @@ class WorkerEnded(Message):
     TAG: ClassVar[str] = "ended"
 
 
-SupervisorReport = typing.Union[WorkerStarted, WorkerEnded]
+SupervisorReport = WorkerStarted | WorkerEnded
 
 
 class FailureKind(str, enum.Enum):
@@ -186,7 +186,7 @@ class FailureKind(str, enum.Enum):
         return self.value
 
     @classmethod
-    def of(cls, text: object) -> "FailureKind":
+    def of(cls, text: object) -> FailureKind:
         """The kind a worker named; one the grader does not know is RAISED."""
         try:
             return cls(text)
