@@ -56,15 +56,19 @@ class Student:
         self.user, self.work = user, work
         self.python = work / "venv" / "bin" / "python"
 
-    def run(self, *args: str | Path, cwd: Path | None = None, refuse_userns: bool = False) -> subprocess.CompletedProcess:
+    def run(self, *args: str | Path, cwd: Path | None = None, refuse_userns: bool = False,
+            engine: str | None = None) -> subprocess.CompletedProcess:
         wrap = [str(self.python), str(self.work / "no_userns.py")] if refuse_userns else []
         env = {"HOME": self.user.pw_dir, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        if engine:
+            env["GRADER_ENGINE"] = engine
         cmd = [shutil.which("runuser") or "runuser", "-u", USER, "--", "sh", "-c", 'umask 022 && exec "$@"', "sh", *wrap, *map(str, args)]
         return subprocess.run(cmd, cwd=cwd or self.work, env=env, capture_output=True, text=True, timeout=300)
 
-    def grader(self, *args: str | Path, cwd: Path, refuse_userns: bool = True) -> subprocess.CompletedProcess:
+    def grader(self, *args: str | Path, cwd: Path, refuse_userns: bool = True,
+               engine: str | None = None) -> subprocess.CompletedProcess:
         return self.run(self.work / "venv" / "bin" / "grader", *args, "--course", self.work / "course",
-                        cwd=cwd, refuse_userns=refuse_userns)
+                        cwd=cwd, refuse_userns=refuse_userns, engine=engine)
 
     def give(self, path: Path) -> None:
         """Hand a folder made by root to the user."""
@@ -141,6 +145,19 @@ def test_check_passes_the_reference_and_names_the_missing_layers(student, refuse
     assert "All public checks pass." in done.stdout
     missing = MISSING_WITHOUT_USERNS if refuse_userns else MISSING_WITH_USERNS
     assert f"sandbox layers not available here: {', '.join(missing)}" in done.stdout
+
+
+@pytest.mark.parametrize("engine", ["fork", "spawn"])
+def test_both_engines_give_the_same_verdicts(student, engine):
+    """Issue 15: the fork server and the spawn engine (macOS and Windows use it) agree."""
+    for name, source, code, line in (("ref", ROOT / "reference", 0, "All public checks pass."),
+                                     ("stub", ROOT / "student_template", 1, "(tensor_creation): 0/7")):
+        folder = student.work / f"{engine}-{name}"
+        folder.mkdir()
+        shutil.copy(source / f"{AID}.py", folder)
+        student.give(folder)
+        done = student.grader("check", AID, cwd=folder, refuse_userns=False, engine=engine)
+        assert done.returncode == code and line in done.stdout, done.stdout + done.stderr[-3000:]
 
 
 def test_check_fails_the_stub(student):

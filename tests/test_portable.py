@@ -88,3 +88,42 @@ def test_a_worker_reached_over_localhost_with_a_token_is_graded_as_through_a_soc
     monkeypatch.setattr(spawnclient, "INHERIT_SOCKET", False)
     result = grade_source(spawn_grader, "tensor_creation", (ROOT / "reference" / "tensor_creation.py").read_text())
     assert result.score == 10, result.error
+
+
+def test_a_spawned_worker_started_by_a_passing_thread_lives_until_its_grader_lets_go(tmp_path):
+    """The grader starts the next worker from a short-lived thread (prestart). A worker tied to
+    that thread by PR_SET_PDEATHSIG died with it (every check failed under spawn); it now
+    watches a lifeline, its stdin, whose write end only the grader process holds."""
+    import os
+    import shutil
+    import threading
+    import time
+
+    from helpers import ROOT
+
+    from grader.course.catalogue import Limits
+    from grader.engine.spawnclient import SpawnStarter
+    from grader.wire.spec import WorkerSpec
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    shutil.copy(ROOT / "reference" / "tensor_creation.py", scratch / "m.py")
+    os.chmod(tmp_path, 0o755)
+    os.chmod(scratch, 0o777)
+    spec = WorkerSpec(module="m", source=str(scratch / "m.py"), scratch=str(scratch), probes=None, limits=Limits())
+    with SpawnStarter() as starter:
+        channel = starter.connect()
+        started = []
+        thread = threading.Thread(target=lambda: started.append(channel.spawn(spec)))
+        thread.start()
+        thread.join()  # the thread that started the worker is gone
+        worker = started[0]
+        worker.wait_ready()
+        assert worker.call("make_zeros", (2, 3), {}, timeout=30).shape == (2, 3)
+        worker.supervision.proc.stdin.close()  # as when the grader process ends
+        deadline = time.monotonic() + 20
+        while worker.supervision.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert worker.supervision.proc.returncode == 0, "the worker outlived its grader"
+        worker.close()
+        channel.close()

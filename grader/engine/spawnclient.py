@@ -83,7 +83,7 @@ class SpawnChannel:
         command = [sys.executable, "-I", "-c", boot_line(self.prelude, "grader.sandbox.spawned:main"), address]
         try:
             # A session of its own: the worker and everything it starts are killed as one group.
-            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None,
+            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=None,
                                     env=self.env, close_fds=True, **start_kwargs)
         except OSError as exc:
             sock.close()
@@ -92,8 +92,7 @@ class SpawnChannel:
             sock = accept(sock)
             send_frame(sock, spec.to_json())
         except (OSError, FrameTimeout, PeerClosed) as exc:
-            proc.kill()
-            proc.wait()
+            ChildProcess(proc).close()
             raise GraderError(f"a spawned worker did not connect ({exc})") from None
         return Worker(spec, sock, ChildProcess(proc))
 
@@ -168,7 +167,9 @@ class ChildProcess:
         self.proc.kill()  # Windows: TerminateProcess (no Job Object yet: its children live on)
 
     def close(self) -> None:
-        """Reap the process so no zombie is left."""
+        """Reap the process so no zombie is left, and let go of its lifeline (its stdin)."""
         if self.proc.returncode is None:
             self.kill(self.proc.pid)
             self.proc.wait()
+        if self.proc.stdin:
+            self.proc.stdin.close()

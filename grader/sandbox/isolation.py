@@ -47,9 +47,19 @@ def hidden_by_default() -> list[str]:
 
 
 
+_PARENT_DEATH = [True]  # a spawned worker turns it off: see parent_death_signal
+
+
+def parent_death_signal(on: bool) -> None:
+    """Whether die_with_parent arms PR_SET_PDEATHSIG in this process. The signal follows the
+    *thread* that started the process: a spawned worker, started from a grader thread that
+    ends before it does, would be killed with that thread (it watches a lifeline instead)."""
+    _PARENT_DEATH[0] = on
+
+
 def die_with_parent() -> None:
     """SIGKILL this process when its parent dies, so nothing outlives the grader (Linux only)."""
-    if LINUX:
+    if LINUX and _PARENT_DEATH[0]:
         libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 
 from grader.wire.framing import recv_frame, send_frame
 from grader.wire.spec import WorkerSpec
@@ -29,8 +30,26 @@ def connect(address: str) -> socket.socket:
     return sock
 
 
+def exit_with_grader() -> None:
+    """End this worker when the grader process goes (however it ends): the grader holds the
+    write end of our stdin and never writes, so EOF means it is gone. PR_SET_PDEATHSIG
+    cannot do this job here: it follows the grader *thread* that started us."""
+    from grader.sandbox import isolation
+
+    isolation.parent_death_signal(False)
+    lifeline = os.dup(0)  # worker_main points fd 0 at /dev/null; the duplicate stays ours
+
+    def watch() -> None:
+        while os.read(lifeline, 4096):
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, name="grader-lifeline", daemon=True).start()
+
+
 def main(address: str) -> None:
     """Entry point of a spawned worker; never returns."""
+    exit_with_grader()
     sock = connect(address)
     spec = WorkerSpec.from_json(recv_frame(sock))
     # The fork server's warm-up: torch's lazy imports paid before the student's time starts
@@ -51,7 +70,6 @@ def layers() -> tuple[int | None, None, bool, list[str]]:
     uid = isolation.UID_BASE + os.getpid() % 60000 if as_root else None
     if not sys.platform.startswith("linux"):
         return uid, None, False, missing + ["namespaces (not Linux)"]
-    isolation.die_with_parent()
     entered, absent = isolation.enter_namespaces(("network", "mount", "ipc"))
     # A PID namespace holds only the caller's children: what the student starts is killed
     # with the worker's process group instead, which a process that leaves it escapes.
