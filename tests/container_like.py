@@ -14,6 +14,7 @@ import os
 import sys
 
 from no_userns import install
+
 from grader.sandbox import seccomp
 
 LANDLOCK_CREATE_RULESET = 444  # the same number on x86_64 and aarch64

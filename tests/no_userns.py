@@ -14,9 +14,10 @@ import ctypes
 import errno
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from grader.sandbox import seccomp
+
 CLONE_NEWUSER = 0x10000000
 LD, JEQ, JSET, RET = 0x20, 0x15, 0x45, 0x06  # classic BPF (linux/filter.h)
 

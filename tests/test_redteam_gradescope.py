@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT
 from test_gradescope_build import lay_out
+
 from grader.course.catalogue import load_course
 from grader.engine.gradescope_build import ROOT_ENV, VENV_ENV, build_autograder
 from grader.engine.gradescope_run import read_gradescope_submission

@@ -1,8 +1,6 @@
 """Red-team findings on `grader similarity` and its outputs in DIR."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from grader.course.submission import list_entries
 from grader.reports.outputs import reserved_names
 
