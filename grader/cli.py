@@ -345,6 +345,7 @@ def similarity(submissions: Path, out: Path, assignment_ids: tuple[str, ...], th
     """
     from grader.files import write_atomic
     from grader.reports import similarity as sim
+    from grader.reports.outputs import SIMILARITY_CSV, SIMILARITY_PAGE
 
     c = load_course(course)
     if out.resolve().is_relative_to(submissions.resolve()):
@@ -358,11 +359,11 @@ def similarity(submissions: Path, out: Path, assignment_ids: tuple[str, ...], th
         click.echo(f"not compared: {line}", err=True)
     threshold = sim.THRESHOLD if threshold is None else threshold
     _make_folder(out)
-    write_atomic(out / "similarity.csv", sim.to_csv(result.pairs))
-    write_atomic(out / "similarity.html", sim.to_html(result, threshold))
+    write_atomic(out / SIMILARITY_CSV, sim.to_csv(result.pairs))
+    write_atomic(out / SIMILARITY_PAGE, sim.to_html(result, threshold))
     worth = len(result.worth_a_look(threshold))
     click.echo(f"Compared {len(result.pairs)} pairs of {len(subs)} students; {worth} scored {threshold:g} or "
-               f"more and are worth a look: {out / 'similarity.html'} (every pair: {out / 'similarity.csv'})")
+               f"more and are worth a look: {out / SIMILARITY_PAGE} (every pair: {out / SIMILARITY_CSV})")
 
 
 @main.command()

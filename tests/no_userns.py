@@ -14,6 +14,7 @@ import ctypes
 import errno
 import os
 import sys
+from collections.abc import Callable
 
 from grader.sandbox import seccomp
 
@@ -34,10 +35,15 @@ def program(arch: seccomp.Arch) -> list[tuple]:
 
 def refuse_user_namespaces() -> None:
     """Install the filter on this process (and so on all it starts), or exit saying why not."""
+    install(program)
+
+
+def install(make_program: Callable[[seccomp.Arch], list[tuple]]) -> None:
+    """Install the filter `make_program` assembles for this machine, or exit saying why not."""
     arch = seccomp.ARCHES.get(os.uname().machine)
     if arch is None:
         sys.exit(f"no seccomp table for {os.uname().machine}")
-    blob = seccomp.assemble(program(arch))
+    blob = seccomp.assemble(make_program(arch))
     buffer = ctypes.create_string_buffer(blob, len(blob))
     prog = seccomp._SockFprog(len(blob) // 8, ctypes.addressof(buffer))
     libc = ctypes.CDLL(None, use_errno=True)

@@ -127,7 +127,8 @@ def test_ids_avoid_reserved_names_and_each_other_ignoring_case(tmp_path):
 
 
 def test_reserved_names_include_the_junit_file_only_when_it_is_in_out(tmp_path):
-    assert reserved_names(tmp_path) == {"grades.csv", "batch.json", "index.html", "canvas.csv", "moodle.csv"}
+    assert reserved_names(tmp_path) == {"grades.csv", "batch.json", "index.html", "canvas.csv", "moodle.csv",
+                                       "similarity.csv", "similarity.html"}
     assert "j.xml" in reserved_names(tmp_path, tmp_path / "J.xml")
     assert "j.xml" not in reserved_names(tmp_path, tmp_path.parent / "j.xml")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import stat
+import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,7 +46,9 @@ class Submission:
 
 def safe_name(name: str) -> str:
     """A student id usable as a folder name: no separators, no leading or trailing dot."""
-    text = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or "student"
+    # Composed first: macOS writes "José" as e + U+0301, a spreadsheet (the roster) as é,
+    # and both must give the same id.
+    text = re.sub(r"[^A-Za-z0-9._-]", "_", unicodedata.normalize("NFC", name)).strip(".") or "student"
     return text[:100]
 
 

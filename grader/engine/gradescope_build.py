@@ -67,6 +67,9 @@ RUN_AUTOGRADER = """\
 ROOT="${{{root_env}:-/autograder}}"
 VENV="${{{venv_env}:-{venv}}}"
 mkdir -p "$ROOT/results"
+# Root's alone: where a container allows no mount namespace or Landlock, student code (another
+# uid) could otherwise read the unzipped course (its secret, the hidden checks' answers).
+chmod 700 "$ROOT"
 rm -f "$ROOT/results/results.json"
 # -I: nothing from the working folder or PYTHON* variables shadows the installed grader.
 "$VENV/bin/python" -I -m grader.cli gradescope-run \\

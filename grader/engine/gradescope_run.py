@@ -31,6 +31,7 @@ from grader.tempdirs import private_tempdir
 from grader.wire.boundary import one_line
 
 STUDENT = "submission"  # Gradescope grades one submission per run; its folder's name
+LISTED = 10  # file names a note lists before "and N more": 10,000 files must not make a 100 kB note
 
 
 def run_autograder(source: Path, submission: Path, results: Path) -> int:
@@ -79,9 +80,9 @@ def read_gradescope_submission(folder: Path, course: Course) -> tuple[Submission
     if not found:
         return sub, [f"No .py or .ipynb file was submitted: upload {expected} (or the .ipynb)."]
     if len(ids) > 1:
-        return sub, [f"Nothing was graded: you submitted {', '.join(found)}, and each file must be named for "
+        return sub, [f"Nothing was graded: you submitted {listed(found)}, and each file must be named for "
                      f"its assignment. Name them {expected} (or .ipynb) and submit again."]
-    return sub, [f"Nothing was graded: you submitted {', '.join(found)}, and the grader cannot tell which one "
+    return sub, [f"Nothing was graded: you submitted {listed(found)}, and the grader cannot tell which one "
                  f"is {ids[0]}. Submit only {expected} (or .ipynb)."]
 
 
@@ -98,13 +99,20 @@ def code_files(folder: Path) -> list[str]:
     return found
 
 
+def listed(names: list[str]) -> str:
+    """Student-chosen file names for a note: each cleaned onto one line (a name need not be
+    UTF-8, and results.json must still encode), the first LISTED, then how many more."""
+    shown = ", ".join(one_line(name) for name in names[:LISTED])
+    return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
+
+
 def _unmatched(found: list[str], sub: Submission, ids: list[str]) -> list[str]:
     """A note naming code files that were not graded, when some assignment was not handed in."""
     missing = [aid for aid in ids if aid not in sub.files]
     extra = [f for f in found if Path(f).stem not in ids]
     if not (missing and extra):
         return []
-    return [f"Not graded: {', '.join(extra)} (not named for an assignment; "
+    return [f"Not graded: {listed(extra)} (not named for an assignment; "
             f"missing: {', '.join(f'{aid}.py' for aid in missing)})."]
 
 

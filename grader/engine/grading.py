@@ -205,6 +205,7 @@ def run_assignment(channel: Channel, assignment: Assignment, targets: list[Targe
     `hidden_key`; `known` mistakes diagnose failures; `recorded`, when given, receives each
     target's failed checks' calls; `only`, when given, limits each target to the checks it names."""
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
+    os.chmod(batch_scratch, 0o711)  # without a mount namespace, workers (other uids) must pass through
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
             (t.student, functools.partial(make_handle, channel, assignment, t, batch_scratch / str(i), limits, hide))

@@ -24,13 +24,14 @@ GRADEBOOK, BATCH, CLASS_REPORT = "grades.csv", "batch.json", "index.html"
 BATCH_FILES = (GRADEBOOK, BATCH, CLASS_REPORT)  # written directly in DIR
 # What `grader export LMS DIR` writes in DIR by default; no student folder may take these names.
 LMS_EXPORTS = {"canvas": "canvas.csv", "moodle": "moodle.csv"}
+SIMILARITY_CSV, SIMILARITY_PAGE = "similarity.csv", "similarity.html"  # what `grader similarity` writes in DIR
 STUDENT_RESULTS, STUDENT_REPORT = "results.json", "report.html"  # in DIR/<student>/
 
 
 def reserved_names(out: Path, junit: Path | None = None) -> frozenset[str]:
     """The names in DIR no student folder may take, in lower case (macOS and Windows
     compare file names ignoring case, so `Grades.CSV` is `grades.csv` there)."""
-    names = set(BATCH_FILES) | set(LMS_EXPORTS.values())
+    names = {*BATCH_FILES, *LMS_EXPORTS.values(), SIMILARITY_CSV, SIMILARITY_PAGE}
     if junit is not None and junit.resolve().parent == out.resolve():
         names.add(junit.name)
     return frozenset(n.lower() for n in names)
