@@ -4,6 +4,7 @@ An nn.Module bundles parameters with the computation that uses them. Layers you
 assign as attributes in __init__ are registered automatically, so
 model.parameters() finds every weight and an optimizer can update them all.
 """
+import torch
 from torch import nn
 
 

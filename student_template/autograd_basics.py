@@ -4,6 +4,7 @@ Mark a tensor with requires_grad=True and PyTorch records every operation on it 
 a graph. Calling .backward() on a scalar result walks that graph backwards and
 leaves d(result)/d(tensor) in the tensor's .grad. No derivative by hand.
 """
+import torch
 
 
 def square_grad(x):

@@ -4,6 +4,7 @@ A tensor lives on one device (the CPU, a GPU) and an operation needs all its
 tensors on the same one. Models and data are moved with .to(device); the classic
 error "Expected all tensors to be on the same device" means one of them wasn't.
 """
+import torch
 
 
 def pick_device():

@@ -3,6 +3,8 @@
 Everything in PyTorch is a tensor: a grid of numbers with a shape, a dtype and a
 device. Get these three right and most PyTorch bugs never happen.
 """
+import numpy as np
+import torch
 
 
 def from_data(values):

@@ -4,6 +4,8 @@ Every training loop repeats five steps: forward pass, loss, zero the gradients,
 backward pass, optimizer step. Evaluation is different: no learning, so no
 gradient tracking, and layers like dropout switched to eval behaviour.
 """
+import torch
+from torch import nn
 
 
 def train(model, inputs, targets, epochs=100, lr=0.01):

@@ -4,6 +4,8 @@ XOR is true when exactly one input is true. No single straight line separates
 its classes, so a model needs a hidden layer with a non-linearity: the smallest
 problem where "deep" matters.
 """
+import torch
+from torch import nn
 
 
 def xor_data():

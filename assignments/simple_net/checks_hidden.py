@@ -1,15 +1,7 @@
 """Hidden checks for simple_net: other sizes, frozen and shared parameters."""
 import torch
 
-from grader.authoring.checks import (
-    CheckFailure,
-    expect_close,
-    expect_equal,
-    expect_float,
-    expect_keys,
-    points,
-    seeded_tensors,
-)
+from grader.authoring.checks import CheckFailure, expect_close, expect_equal, expect_float, expect_keys, points, seeded_tensors
 
 
 def weights(sizes, gen):

@@ -1,15 +1,7 @@
 """Public checks for simple_net: the lesson's network."""
 import torch
 
-from grader.authoring.checks import (
-    CheckFailure,
-    expect_close,
-    expect_equal,
-    expect_float,
-    expect_keys,
-    points,
-    seeded_tensors,
-)
+from grader.authoring.checks import CheckFailure, expect_close, expect_equal, expect_float, expect_keys, points, seeded_tensors
 
 
 def weights(sizes, seed):

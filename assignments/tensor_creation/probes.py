@@ -3,6 +3,7 @@
 A probe receives the student's module first. Names not defined here call the
 student's function of the same name with the given arguments.
 """
+import numpy as np
 import torch
 
 from grader.authoring.probes import need

@@ -1,16 +1,7 @@
 """Public checks for training_loop: a linear model learning y = 2a - b + 0.5c."""
 import torch
 
-from grader.authoring.checks import (
-    CheckFailure,
-    expect_close,
-    expect_float,
-    expect_floats,
-    expect_type,
-    points,
-    seeded_tensors,
-)
-
+from grader.authoring.checks import CheckFailure, expect_close, expect_float, expect_floats, expect_type, points, seeded_tensors
 
 def data(seed, n=16, outputs=1):
     gen = torch.Generator().manual_seed(seed)
