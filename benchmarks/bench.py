@@ -315,7 +315,8 @@ def speed(args: argparse.Namespace) -> None:
     from statistics import median
 
     aid = args.assignment
-    grade = [sys.executable, "-m", "grader.cli", "grade", "--course", str(ROOT)]
+    # --fresh: each repeat grades everyone (the same --out again would re-grade nothing, issue 19).
+    grade = [sys.executable, "-m", "grader.cli", "grade", "--fresh", "--course", str(ROOT)]
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         small, big = make_class(t / "one", 1, [aid]), make_class(t / "many", 41, [aid])
