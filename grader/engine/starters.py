@@ -8,13 +8,21 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 from grader.engine.forkclient import ForkServer
-from grader.engine.spawnclient import ADDRESS_PREFIX, SpawnStarter
 from grader.errors import UsageError
 
+# spawnclient imports the worker side of the wire, hence torch (1-2 s): imported only when the
+# spawn engine is chosen, so that the fork server starts importing torch while we import ours.
+if TYPE_CHECKING:
+    from grader.engine.spawnclient import SpawnStarter
+
+    Starter = ForkServer | SpawnStarter
+else:
+    Starter = ForkServer  # a name for annotations at run time; never used to check a type
+
 ENGINE_ENV = "GRADER_ENGINE"
-Starter = ForkServer | SpawnStarter
 
 
 def fork_is_available(platform: str = sys.platform) -> bool:
@@ -37,10 +45,14 @@ def start_engine(prelude: str = "", warm_up: frozenset[str] | None = None) -> St
     """Start the chosen engine (the fork server begins importing torch at once); `warm_up`
     is what the fork server prepares beyond torch (default: everything)."""
     if engine_name() == "spawn":  # each worker is a fresh interpreter: it warms up itself
+        from grader.engine.spawnclient import SpawnStarter
+
         return SpawnStarter(prelude)
     return ForkServer(prelude) if warm_up is None else ForkServer(prelude, warm_up)
 
 
 def attach(address: str) -> Starter:
     """The engine another process started, from its `path` (for pool processes)."""
+    from grader.engine.spawnclient import ADDRESS_PREFIX, SpawnStarter
+
     return SpawnStarter.attach(address) if address.startswith(ADDRESS_PREFIX) else ForkServer.attach(address)
