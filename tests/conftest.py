@@ -10,6 +10,9 @@ from grader.engine.forkclient import ForkServer
 from grader.engine.grading import Grader
 from grader.engine.spawnclient import SpawnStarter
 
+# Short time limits, for submissions that hang on purpose (both engines).
+FAST_LIMITS = {"import_timeout": 2.0, "call_timeout": 2.0}
+
 
 @pytest.fixture(scope="session")
 def course() -> Course:
@@ -37,7 +40,7 @@ def grader(fork_grader):
 @pytest.fixture(scope="session")
 def fast_grader(course, server, fork_grader):
     """Short time limits, for submissions that hang on purpose; shares the expected values."""
-    with Grader(course, server, limits={"import_timeout": 2.0, "call_timeout": 2.0},
+    with Grader(course, server, limits=FAST_LIMITS,
                 expected_values=fork_grader.expected_values) as g:
         yield g
 
@@ -57,6 +60,6 @@ def spawn_grader(course, spawn_server, fork_grader):
 
 @pytest.fixture(scope="session")
 def spawn_fast_grader(course, spawn_server, fork_grader):
-    with Grader(course, spawn_server, limits={"import_timeout": 2.0, "call_timeout": 2.0},
+    with Grader(course, spawn_server, limits=FAST_LIMITS,
                 expected_values=fork_grader.expected_values) as g:
         yield g

@@ -116,9 +116,14 @@ def test_hostile_case_alone(hostile_grader, path):
 # signals), one interpreter start each. The rest stay on the fork engine only: what they
 # test is the same worker code either way, or needs what only the fork engine has here
 # (a PID namespace that takes a daemon down with the worker, b02 and b08; cgroups).
+# With them, the cases whose student-side code changed with the spawn engine's own worker
+# start: reading the course and the reference (its own mount namespace), changing an
+# argument (the argument guard), and the transport's frame and blob caps.
 SPAWN_CASES = ["a01_busy_loop_at_import", "a02_sleep_at_import", "a03_huge_allocation",
                "a04_memory_creep_in_a_call", "a06_fork_bomb", "a07_thread_bomb", "a08_disk_bomb",
-               "a10_output_flood", "a11_huge_result", "b01_ignore_signals"]
+               "a10_output_flood", "a11_huge_result", "b01_ignore_signals",
+               "d01_read_reference", "d03_read_checks_and_other_students", "h06_mutates_its_input",
+               "j03_frame_bomb", "j05_blob_reuse"]
 
 
 @pytest.fixture(scope="module")
