@@ -45,6 +45,28 @@ def test_a_missing_assignment_is_one_line_and_still_scores_zero(batch):
     assert len(lines) == 2 and lines[1].strip().startswith("not handed in")
 
 
+def test_nothing_handed_in_runs_no_check_and_still_knows_the_full_points(grader, monkeypatch):
+    """Missing files never reach pytest (they cost a batch nothing), but their maximum is the
+    checks' own, also when nobody in the task handed the assignment in."""
+    from grader.engine import grading
+    from grader.engine.grading import Target
+
+    a, public = grader.course.get("tensor_creation"), grader.course.get("autograd_basics")
+    for assignment in (a, public):  # the reference and mutants run first, once per batch
+        grader.known(assignment)
+    made = []
+    real = grading.make_handle
+    monkeypatch.setattr(grading, "make_handle", lambda *a, **k: made.append(a[2].student) or real(*a, **k))
+    alone = grader.grade(a, [Target("x", None), Target("y", None)])
+    assert [(r.score, r.max_score, r.handed_in) for r in alone] == [(0, 10, False)] * 2
+    assert made == ["x"]  # one runs, to learn the maximum; the other is not run at all
+    made.clear()
+    mixed = grader.grade(public, [Target("x", None), Target("ref", grading.SubmissionFile(
+        "autograd_basics.py", (ROOT / "reference" / "autograd_basics.py").read_bytes()))])
+    assert made == ["ref"]
+    assert mixed[0].max_score == mixed[1].max_score == mixed[1].score == public.points
+
+
 def test_pass_rates_count_only_those_who_handed_the_assignment_in(batch):
     _, results = batch
     rates = html_report.pass_rates(list(results.values()))

@@ -20,9 +20,10 @@ from helpers import FIXTURES, ROOT, grade_source
 
 from grader.authoring.mutants import mutant_source
 from grader.course.submission import read_submission
+from grader.engine.forkclient import ForkServer
 from grader.engine.grading import Grader, grade_batch
 from grader.results import AssignmentResult
-from grader.sandbox.isolation import UID_BASE
+from grader.wire.spec import UID_BASE
 
 CASES = sorted((FIXTURES / "hostile").glob("*.py"))
 HONEST = {"honest_reference": (ROOT / "reference" / "tensor_creation.py").read_bytes(),
@@ -57,23 +58,30 @@ def report_text(result: AssignmentResult) -> str:
     return "\n".join(parts)
 
 
+def _started(pid: int | str) -> int:
+    """When a process started, in clock ticks since boot (/proc/PID/stat, field 22)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+
+
 def sandbox_processes() -> list[int]:
     """PIDs of processes running as a worker uid under this test run: none may outlive grading.
 
-    Only descendants of this process count: other test runs on the machine have workers too.
+    Descendants of this process count, and orphans (a daemon that left its session, adopted
+    by init) started since this run began; other test runs on the machine have workers too.
     """
-    found, parents = [], {}
+    found, parents, us = [], {}, _started(os.getpid())
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 status = Path(f"/proc/{entry}/status").read_text()
-            except OSError:
+                started = _started(entry)
+            except (OSError, IndexError):
                 continue
             parents[int(entry)] = int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))
             uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
-            if uid >= UID_BASE and "State:\tZ" not in status:
+            if uid >= UID_BASE and "State:\tZ" not in status and started >= us:
                 found.append(int(entry))
-    return [pid for pid in found if _descends_from(pid, os.getpid(), parents)]
+    return [pid for pid in found if parents[pid] == 1 or _descends_from(pid, os.getpid(), parents)]
 
 
 def _descends_from(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
@@ -113,15 +121,16 @@ def test_hostile_case_alone(hostile_grader, path):
 
 # Through the spawn engine too (issue 15): the cases that prove its limits hold (time,
 # memory, disk and output, processes and threads, stdout flood, result size, ignored
-# signals), one interpreter start each. The rest stay on the fork engine only: what they
-# test is the same worker code either way, or needs what only the fork engine has here
-# (a PID namespace that takes a daemon down with the worker, b02 and b08; cgroups).
+# signals), one interpreter start each, and the daemon that leaves the worker's session
+# (b02: the spawn engine has no PID namespace; as root, every process of the worker's uid
+# is killed when it ends). The rest stay on the fork engine only: what they test is the
+# same worker code either way.
 # With them, the cases whose student-side code changed with the spawn engine's own worker
 # start: reading the course and the reference (its own mount namespace), changing an
 # argument (the argument guard), and the transport's frame and blob caps.
 SPAWN_CASES = ["a01_busy_loop_at_import", "a02_sleep_at_import", "a03_huge_allocation",
                "a04_memory_creep_in_a_call", "a06_fork_bomb", "a07_thread_bomb", "a08_disk_bomb",
-               "a10_output_flood", "a11_huge_result", "b01_ignore_signals",
+               "a10_output_flood", "a11_huge_result", "b01_ignore_signals", "b02_setsid_daemon",
                "d01_read_reference", "d03_read_checks_and_other_students", "h06_mutates_its_input",
                "j03_frame_bomb", "j05_blob_reuse"]
 
@@ -199,3 +208,16 @@ def test_batch_with_hostile_students_changes_nothing_else(hostile_grader, tmp_pa
     assert tree_digest(*watched) == before
     assert (Path("/root/.bashrc").read_bytes() if Path("/root/.bashrc").exists() else b"") == home_before
     assert sandbox_processes() == []
+
+
+def test_a_daemon_dies_with_its_worker_where_there_is_no_pid_namespace(course, grader):
+    """Where the PID namespace is refused (a container's seccomp, say), the daemon that left
+    the worker's session is killed by uid when the worker ends (a later worker may get that uid)."""
+    path = FIXTURES / "hostile" / "b02_setsid_daemon.py"
+    no_pid_ns = ("import grader.sandbox.isolation as i; _unshare = i._unshare; "
+                 "i._unshare = lambda flag: flag != i.CLONE_NEWPID and _unshare(flag)")
+    with ForkServer(prelude=no_pid_ns) as server, Grader(course, server, expected_values=grader.expected_values) as g:
+        result = grade_source(g, *source(path))
+        assert "pid namespace" in " ".join(result.notes)
+        assert result.score == 10
+        assert sandbox_processes() == []

@@ -247,14 +247,20 @@ def _thread():
     t.join()
     return "ok"
 
+def _attempt(how):  # one attempt that raises must not hide the others' outcomes
+    try:
+        return how()
+    except Exception as exc:
+        return f"raised {type(exc).__name__}: {exc}"
+
 print("SECCOMP", _j.dumps({
-    "add_key": _outcome(_libc.syscall(_c.c_long(_ADD_KEY), b"user", b"TOKEN", b"for the next student",
-                                      _c.c_long(20), _c.c_long(-4))),  # -4: the user's keyring
-    "vsock": _vsock(),
-    "new user namespace": _outcome(_libc.unshare(0x10000000)),
-    "ptrace": _ptrace_own_child(),
-    "thread": _thread(),
-}))
+    "add_key": _attempt(lambda: _outcome(_libc.syscall(_c.c_long(_ADD_KEY), b"user", b"TOKEN", b"for the next student",
+                                                       _c.c_long(20), _c.c_long(-4)))),  # -4: the user's keyring
+    "vsock": _attempt(_vsock),
+    "new user namespace": _attempt(lambda: _outcome(_libc.unshare(0x10000000))),
+    "ptrace": _attempt(_ptrace_own_child),
+    "thread": _attempt(_thread),
+}), flush=True)
 """
 
 
@@ -263,7 +269,11 @@ def in_worker(grader) -> tuple:
     token = f"grader-seccomp-{uuid.uuid4().hex}"
     source = (ROOT / "reference" / "tensor_creation.py").read_text() + ATTEMPTS.replace("TOKEN", token)
     result = grade_source(grader, "tensor_creation", source)
-    line = next(line for line in result.output.splitlines() if line.startswith("SECCOMP "))
+    line = next((line for line in result.output.splitlines() if line.startswith("SECCOMP ")), None)
+    if line is None:  # say what the worker did instead
+        pytest.fail(f"no SECCOMP line; error={result.error!r} notes={result.notes!r} "
+                    f"checks={[(c.check_id, c.status.value, c.message) for c in result.checks]} "
+                    f"output={result.output[-1500:]!r}")
     return result, json.loads(line.split(" ", 1)[1]), token
 
 

@@ -204,12 +204,15 @@ def run_assignment(channel: Channel, assignment: Assignment, targets: list[Targe
     """Run the assignment's checks over the targets in one pytest session: hidden inputs from
     `hidden_key`; `known` mistakes diagnose failures; `recorded`, when given, receives each
     target's failed checks' calls; `only`, when given, limits each target to the checks it names."""
+    # Nothing handed in: one line and 0 of the full points, so no check need run for it; one
+    # such target still runs when nobody else does, to learn what the full points are here.
+    graded = [t for t in targets if t.file is not None] or targets[:1]
     batch_scratch = Path(tempfile.mkdtemp(dir=scratch))
     os.chmod(batch_scratch, 0o711)  # without a mount namespace, workers (other uids) must pass through
     try:
         factories: list[tuple[str, Callable[[], StudentHandle]]] = [
             (t.student, functools.partial(make_handle, channel, assignment, t, batch_scratch / str(i), limits, hide))
-            for i, t in enumerate(targets)]
+            for i, t in enumerate(graded)]
         files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
                                               and assignment.hidden_checks.is_file() else [])
         plugin = GraderPlugin(factories, expected, assignment.hidden_checks, hidden_key, known, recorded, only)
@@ -219,8 +222,10 @@ def run_assignment(channel: Channel, assignment: Assignment, targets: list[Targe
         finally:
             for handle in plugin.handles.values():
                 handle.close()
+        full = max((sum(c.max_score for c in checks) for checks in plugin.results.values()), default=0.0)
         return [_assignment_result(assignment, t, plugin.results[t.student], plugin.handles.get(t.student),
-                                   plugin.seconds[t.student]) for t in targets]
+                                   plugin.seconds[t.student]) if t.student in plugin.results
+                else _not_handed_in(assignment, t, full) for t in targets]
     finally:
         shutil.rmtree(batch_scratch, ignore_errors=True)
 
@@ -228,12 +233,17 @@ def run_assignment(channel: Channel, assignment: Assignment, targets: list[Targe
 NOT_HANDED_IN = "not handed in"
 
 
+def _not_handed_in(assignment: Assignment, target: Target, max_score: float, seconds: float = 0.0) -> AssignmentResult:
+    """One line, not a failing row per check; still 0 of the full points."""
+    return AssignmentResult(assignment_id=assignment.id, title=assignment.title, max_score=max_score,
+                            error=target.problem or NOT_HANDED_IN, seconds=seconds)
+
+
 def _assignment_result(assignment: Assignment, target: Target, checks: list[CheckResult],
                        handle: StudentHandle | None, seconds: float = 0.0) -> AssignmentResult:
     max_score = sum(c.max_score for c in checks)
-    if target.file is None:  # one line, not a failing row per check; still 0 of the full points
-        return AssignmentResult(assignment_id=assignment.id, title=assignment.title, max_score=max_score,
-                                error=target.problem or NOT_HANDED_IN, seconds=seconds)
+    if target.file is None:
+        return _not_handed_in(assignment, target, max_score, seconds)
     notes = [target.note] if target.note else []
     error = target.problem
     if handle is not None:

@@ -25,7 +25,7 @@ from grader.engine.forkclient import boot_line, sandbox_env
 from grader.engine.workers import Worker, WorkerSpec
 from grader.errors import GraderError
 from grader.wire.framing import FrameTimeout, PeerClosed, recv_frame, send_frame
-from grader.wire.spec import WorkerEnded, WorkerStarted
+from grader.wire.spec import WorkerEnded, WorkerStarted, kill_every_process_of, worker_uid
 
 ADDRESS_PREFIX = "spawn:"  # a SpawnStarter's address, for pool processes: "spawn:" + its temp folder
 # Where descriptors can be inherited (POSIX) the worker gets one end of a socketpair; else
@@ -167,9 +167,13 @@ class ChildProcess:
         self.proc.kill()  # Windows: TerminateProcess (no Job Object yet: its children live on)
 
     def close(self) -> None:
-        """Reap the process so no zombie is left, and let go of its lifeline (its stdin)."""
+        """Reap the process so no zombie is left, let go of its lifeline (its stdin), and, as
+        root, kill what it left running under its uid (a daemon that left its session)."""
         if self.proc.returncode is None:
             self.kill(self.proc.pid)
             self.proc.wait()
         if self.proc.stdin:
             self.proc.stdin.close()
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            kill_every_process_of(worker_uid(self.proc.pid))
+

@@ -24,7 +24,7 @@ import time
 from typing import Any, cast
 
 from grader.wire.framing import PeerClosed, recv_frame
-from grader.wire.spec import WorkerEnded, WorkerSpec, WorkerStarted
+from grader.wire.spec import WorkerEnded, WorkerSpec, WorkerStarted, kill_every_process_of, worker_uid
 
 WARM_UP_ENV = "GRADER_WARM_UP"  # set by grader/engine/forkclient.py; unset: everything
 
@@ -130,7 +130,7 @@ def spawn(spec: WorkerSpec) -> tuple[int, int]:
             _close_fds_except({worker_end.fileno(), status_w})
             as_root = os.geteuid() == 0
             namespaces, missing = isolation.enter_namespaces()
-            uid = isolation.UID_BASE + os.getpid() % 60000 if as_root else None
+            uid = worker_uid(os.getpid()) if as_root else None
             cgroups = isolation.Cgroups(f"w{os.getpid()}", spec.limits.memory_mb * 2**20,
                                         spec.limits.processes) if as_root else None
             missing += cgroups.missing if cgroups else ["memory and pids cgroups (not root)"]
@@ -144,6 +144,8 @@ def spawn(spec: WorkerSpec) -> tuple[int, int]:
             worker_end.close()
             os.write(status_w, WorkerStarted(worker, tuple(missing)).to_json() + b"\n")
             _, status = os.waitpid(worker, 0)
+            if uid is not None and "pid" not in namespaces:  # no PID namespace took a daemon down with it
+                kill_every_process_of(uid)
             oom = bool(cgroups and cgroups.hit_memory_limit())
             if cgroups:
                 cgroups.remove()

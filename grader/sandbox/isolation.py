@@ -33,7 +33,6 @@ CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-UID_BASE = 200_000  # workers run as UID_BASE + (supervisor pid % 60000): one uid each
 # Everything at the top of the filesystem is hidden but the system's own folders: a copy
 # of the course anywhere else (another checkout, a backup) must be out of reach too.
 VISIBLE_TOP = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "dev", "proc", "sys"}

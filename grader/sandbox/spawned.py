@@ -15,7 +15,7 @@ import sys
 import threading
 
 from grader.wire.framing import recv_frame, send_frame
-from grader.wire.spec import WorkerSpec
+from grader.wire.spec import WorkerSpec, worker_uid
 
 
 def connect(address: str) -> socket.socket:
@@ -67,7 +67,7 @@ def layers() -> tuple[int | None, None, bool, list[str]]:
 
     missing = ["memory and pids cgroups (spawn engine)"]
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    uid = isolation.UID_BASE + os.getpid() % 60000 if as_root else None
+    uid = worker_uid(os.getpid()) if as_root else None
     if not sys.platform.startswith("linux"):
         return uid, None, False, missing + ["namespaces (not Linux)"]
     entered, absent = isolation.enter_namespaces(("network", "mount", "ipc"))

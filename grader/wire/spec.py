@@ -1,5 +1,6 @@
 """The typed messages that cross the boundary beside the probe calls: the worker's spec, the
-supervisor's reports, and the kinds of failure (issue 16, item 3).
+supervisor's reports, and the kinds of failure (issue 16, item 3); and the uid a worker runs
+as, which both sides must agree on.
 
 Each message is a frozen dataclass with an explicit JSON codec that refuses a missing or an
 unknown field, or a value of the wrong type, with one clear error: the grader and the
@@ -9,12 +10,39 @@ from __future__ import annotations
 
 import enum
 import json
+import os
+import signal
 import types
 import typing
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar, TypeVar
 
 M = TypeVar("M", bound="Message")
+
+UID_BASE = 200_000  # as root, workers run as UID_BASE + (pid % 60000): see worker_uid
+
+
+def worker_uid(pid: int) -> int:
+    """The unprivileged uid a worker becomes as root, from the pid of the process that chooses
+    it (the fork engine's supervisor, the spawned worker itself): both sides compute it, so
+    the grader can kill whatever a worker of the spawn engine left running under its uid."""
+    return UID_BASE + pid % 60000
+
+
+def kill_every_process_of(uid: int) -> None:
+    """SIGKILL every process running as `uid` (POSIX, as root): a child that becomes that user
+    and signals all it may, kill(-1), the one call that also reaches processes forked meanwhile.
+    A later worker can be given the same uid (pids are reused): nothing may be waiting for it."""
+    pid = os.fork()  # the child makes system calls only: safe after `import torch`
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
 
 
 class SpecError(ValueError):
