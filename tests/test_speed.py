@@ -221,3 +221,21 @@ def _parent(pid: str) -> int:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def test_resetting_torch_state_is_cheap_and_still_turns_deterministic_mode_off():
+    """Between calls the worker undoes what the student set (THREATS 55); setting
+    deterministic mode imports torch._dynamo and sympy (~1 s, every worker of a cold check
+    paid it), so it is turned off only when it is on."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, torch\n"
+        "from grader.sandbox.worker import reset_torch_state\n"
+        "reset_torch_state(); print('dynamo' if 'torch._dynamo' in sys.modules else 'lean')\n"
+        "for warn_only in (False, True):\n"
+        "    torch.use_deterministic_algorithms(True, warn_only=warn_only)\n"
+        "    reset_torch_state(); print(torch.are_deterministic_algorithms_enabled())\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["lean", "False", "False"]

@@ -161,7 +161,8 @@ def reset_torch_state() -> None:
     torch.set_grad_enabled(True)
     torch.set_default_dtype(torch.float32)
     torch.set_default_device(None)
-    torch.use_deterministic_algorithms(False)
+    if torch.are_deterministic_algorithms_enabled():  # the setter imports torch._dynamo and sympy: ~1 s
+        torch.use_deterministic_algorithms(False)
     torch.set_num_threads(1)
     torch.manual_seed(0)
 
