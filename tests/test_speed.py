@@ -223,10 +223,10 @@ def _parent(pid: str) -> int:
         return -1
 
 
-def test_resetting_torch_state_is_cheap_and_still_turns_deterministic_mode_off():
+def test_resetting_torch_state_is_cheap_and_still_undoes_the_students_settings():
     """Between calls the worker undoes what the student set (THREATS 55); setting
     deterministic mode imports torch._dynamo and sympy (~1 s, every worker of a cold check
-    paid it), so it is turned off only when it is on."""
+    paid it), so it is turned off only when it is on; the seed is the CPU generator's."""
     import subprocess
     import sys
 
@@ -236,6 +236,8 @@ def test_resetting_torch_state_is_cheap_and_still_turns_deterministic_mode_off()
         "reset_torch_state(); print('dynamo' if 'torch._dynamo' in sys.modules else 'lean')\n"
         "for warn_only in (False, True):\n"
         "    torch.use_deterministic_algorithms(True, warn_only=warn_only)\n"
-        "    reset_torch_state(); print(torch.are_deterministic_algorithms_enabled())\n")
+        "    reset_torch_state(); print(torch.are_deterministic_algorithms_enabled())\n"
+        "torch.manual_seed(1234); torch.randn(5); reset_torch_state(); a = torch.randn(3)\n"
+        "torch.manual_seed(0); print(torch.equal(a, torch.randn(3)))\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["lean", "False", "False"]
+    assert out == ["lean", "False", "False", "True"]

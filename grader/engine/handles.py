@@ -6,6 +6,7 @@ import functools
 import hashlib
 import os
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,7 @@ class StudentHandle(_ProbeCalls):
         self.notes: list[str] = []  # what loading the submission was like (notebook cells, magics)
         self._loaded_once = False
         self.calls: list[ProbeCall] = []  # the current check's calls, for diagnosis (the plugin resets it)
+        self._ending: list[threading.Thread] = []  # retired workers being reaped
 
     def call(self, probe: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> Any:
         """Call `probe` in the student's worker; `_timeout` overrides the assignment's call limit."""
@@ -141,6 +143,13 @@ class StudentHandle(_ProbeCalls):
             text += f"\n[... {size - 2 * OUTPUT_KEEP} bytes left out ...]\n"
         return text + boundary.clean(tail.decode("utf-8", "replace"))
 
+    def retire(self) -> None:
+        """This student's checks are done: kill the worker now, hear of its end in the
+        background (close() waits for that)."""
+        if self._worker is not None:
+            self._ending.append(self._worker.close_in_background())
+            self._worker = None
+
     def close(self) -> None:
         """Stop the worker, and one still starting (its student's grading ended or was cancelled)."""
         if self._start is not None:
@@ -149,6 +158,9 @@ class StudentHandle(_ProbeCalls):
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+        for thread in self._ending:
+            thread.join()
+        self._ending.clear()
 
 
 def in_students_words(failure: WorkerFailure, probe: str, probes: str | None) -> WorkerFailure:

@@ -90,7 +90,7 @@ class GraderPlugin:
         """The fixture checks call: the student's code, reached through their sandboxed worker."""
         index = request.param
         if self._open is not None and self._open[0] != index:
-            self._open[1].close()
+            self._open[1].retire()  # reaped while this student's checks run; run_assignment closes it
             self._open = None
         if self._open is None:
             self._open = (index, self._handle(index))

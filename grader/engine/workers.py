@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import struct
+import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -246,6 +247,20 @@ class Worker:
         finally:
             self.kill()
             self.supervision.close()
+
+    def close_in_background(self) -> threading.Thread:
+        """Hang up and kill now; hear of the end (the supervisor reaps the worker, removes its
+        cgroups: milliseconds) in a thread, while the next student's checks run. Join it
+        before anyone relies on the worker being gone."""
+        try:
+            self.sock.close()
+        finally:
+            if self.alive:
+                self.supervision.kill(self.pid)
+                self.alive = False
+        thread = threading.Thread(target=self.close, name="grader-worker-end", daemon=True)
+        thread.start()
+        return thread
 
 
 _KIND_TEXT = {
