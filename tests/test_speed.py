@@ -241,3 +241,23 @@ def test_resetting_torch_state_is_cheap_and_still_undoes_the_students_settings()
         "torch.manual_seed(0); print(torch.equal(a, torch.randn(3)))\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["lean", "False", "False", "True"]
+
+
+def test_a_wrong_answer_is_told_where_without_importing_sympy():
+    """The first failed expect_close of a cold `grader check` names the worst element's index
+    in pure Python: torch.unravel_index imports sympy (0.3 s)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, torch\n"
+        "from grader.authoring.checks import CheckFailure, expect_close\n"
+        "want = torch.zeros(2, 3, 4); got = want.clone(); got[1, 2, 0] = 5; got[0, 1, 3] = 1\n"
+        "try:\n"
+        "    expect_close(got, want, 't')\n"
+        "except CheckFailure as f:\n"
+        "    print(f.message); print(f.details['difference']['at'] if 'difference' in f.details else f.details)\n"
+        "print('sympy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert "2 of 24 elements differ, the largest by 5 at index (1, 2, 0)" in out, out
+    assert out.strip().endswith("False"), out
