@@ -155,6 +155,17 @@ def test_formula_cells_are_neutralised(graded, roster, lms):
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in bob)
 
 
+def test_a_student_named_points_possible_is_not_read_as_canvass_points_row(graded, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Submission,Name,email,sis_id,login_id,canvas_id,section\n"
+                      "alice,Points Possible,alice@uni.edu,S1,aadams,101,A\n"
+                      "bob,points   POSSIBLE (Bob),bob@uni.edu,S2,bob,102,A\n")
+    assert run("export", "canvas", graded, "--roster", roster).exit_code == 0
+    rows = read_csv(graded / "canvas.csv")
+    assert [r[0] for r in rows if "points possible" in re.sub(r"\s+", " ", r[0].lower())] == ["Points Possible"]
+    assert rows[2][:3] == ["Points-Possible", "101", "S1"] and rows[3][0] == "Points-Possible (Bob)"
+
+
 # -- the roster itself --------------------------------------------------------------------------
 def test_roster_lookups_both_ways(roster):
     r = load_roster(roster)

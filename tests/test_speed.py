@@ -119,6 +119,9 @@ class Recorder(StudentHandle):
         import torch
         return torch.tensor(args[0]) * 2
 
+    def retire(self) -> None:
+        self.log.append(("retire", self.name))
+
     def close(self) -> None:
         self.log.append(("close", self.name))
 
@@ -137,7 +140,7 @@ def test_the_next_students_worker_starts_before_this_students_checks(tiny):
     for this, after in (("s0", "s1"), ("s1", "s2")):
         first_call = log.index(("call", this))
         assert log.index(("prestart", after)) < first_call  # started while `this` is checked
-        assert log.index(("close", this)) < log.index(("call", after))  # one student's checks at a time
+        assert log.index(("retire", this)) < log.index(("call", after))  # one student's checks at a time
 
 
 def _alive(pid: int) -> bool:

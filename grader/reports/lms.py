@@ -87,7 +87,7 @@ def to_canvas(assignments: Sequence[Assignment], rows: list[LmsRow], canvas_ids:
                                "(read only)"]]
     for r in rows:
         s = r.student
-        lines.append([*_text(s.name, s.canvas_id, s.sis_id, s.login_id, s.section),
+        lines.append([*_text(_not_points_row(s.name), s.canvas_id, s.sis_id, s.login_id, s.section),
                       *map(_number, r.scores), _number(r.total)])
     return _csv(lines)
 
@@ -110,6 +110,13 @@ def to_moodle(assignments: Sequence[Assignment], rows: list[LmsRow]) -> str:
         lines.append([*_text(s.name, s.email, s.sis_id, s.login_id), *map(_number, r.scores),
                       _number(r.total), *_text(r.note)])
     return _csv(lines)
+
+
+def _not_points_row(name: str) -> str:
+    """A student's name that Canvas cannot take for the Points Possible row (a display name
+    is the student's to choose; their row would set every assignment's points). Canvas finds
+    the student by the ID columns, so the name cell may change."""
+    return re.sub(r"(?i)points\s+possible", "Points-Possible", name)
 
 
 def _text(*cells: str) -> list[str]:
