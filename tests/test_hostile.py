@@ -221,3 +221,24 @@ def test_a_daemon_dies_with_its_worker_where_there_is_no_pid_namespace(course, g
         assert "pid namespace" in " ".join(result.notes)
         assert result.score == 10
         assert sandbox_processes() == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="workers change uid only as root")
+def test_killing_a_workers_uid_spares_every_other_uid():
+    """What the sweep at a worker's end kills: every process of that uid, and nothing else;
+    and two workers alive at once never share a uid (it was pid % 60000, and pids go to 4 M)."""
+    import subprocess
+
+    from grader.wire.spec import kill_every_process_of, worker_uid
+
+    assert worker_uid(1234) != worker_uid(1234 + 60000)
+    uid = worker_uid(4_194_000)  # a pid this machine may never reach: no live worker has it
+    mine = [subprocess.Popen(["sleep", "60"], user=u, group=u) for u in (uid, uid, uid + 1)]
+    try:
+        kill_every_process_of(uid)
+        assert [p.wait(5) for p in mine[:2]] == [-9, -9]
+        assert mine[2].poll() is None
+    finally:
+        for p in mine:
+            p.kill()
+            p.wait()

@@ -12,6 +12,7 @@ import enum
 import json
 import os
 import signal
+import time
 import types
 import typing
 from dataclasses import dataclass, fields, replace
@@ -19,21 +20,31 @@ from typing import Any, ClassVar, TypeVar
 
 M = TypeVar("M", bound="Message")
 
-UID_BASE = 200_000  # as root, workers run as UID_BASE + (pid % 60000): see worker_uid
+UID_BASE = 200_000  # as root, workers run as UID_BASE + pid: see worker_uid
 
 
 def worker_uid(pid: int) -> int:
     """The unprivileged uid a worker becomes as root, from the pid of the process that chooses
     it (the fork engine's supervisor, the spawned worker itself): both sides compute it, so
-    the grader can kill whatever a worker of the spawn engine left running under its uid."""
-    return UID_BASE + pid % 60000
+    the grader can kill whatever a worker of the spawn engine left running under its uid.
+    The whole pid, not a part of it: two workers alive at once never share a uid (pid_max
+    is 4,194,304 at most, and systemd sets that much), and a uid comes back only with its
+    pid, by when all of its processes are gone."""
+    return UID_BASE + pid
 
 
 def kill_every_process_of(uid: int) -> None:
     """SIGKILL every process running as `uid` (POSIX, as root): a child that becomes that user
     and signals all it may, kill(-1), the one call that also reaches processes forked meanwhile.
     A later worker can be given the same uid (pids are reused): nothing may be waiting for it."""
-    pid = os.fork()  # the child makes system calls only: safe after `import torch`
+    for attempt in range(3):  # fork fails when processes or memory run out: try again shortly
+        try:
+            pid = os.fork()  # the child makes system calls only: safe after `import torch`
+            break
+        except OSError:
+            if attempt == 2:
+                return
+            time.sleep(0.05 * (attempt + 1))
     if pid == 0:
         try:
             os.setgroups([])
