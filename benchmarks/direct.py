@@ -50,6 +50,12 @@ class DirectHandle(_ProbeCalls):
         except Exception as exc:  # noqa: BLE001
             raise WorkerFailure("raised", f"{type(exc).__name__}: {exc}") from None
 
+    def prestart(self) -> None:
+        """Nothing to start ahead: the module is imported here."""
+
+    def retire(self) -> None:
+        """Nothing to reap."""
+
     def close(self) -> None:
         pass
 
