@@ -90,10 +90,24 @@ def test_a_worker_reached_over_localhost_with_a_token_is_graded_as_through_a_soc
     assert result.score == 10, result.error
 
 
-def test_a_spawned_worker_started_by_a_passing_thread_lives_until_its_grader_lets_go(tmp_path):
+# A student who finds the lifeline (a pipe among its descriptors) and closes it at import.
+CLOSES_PIPES = """
+import os as _os
+for _fd in _os.listdir("/proc/self/fd"):
+    try:
+        if _os.readlink(f"/proc/self/fd/{_fd}").startswith("pipe:"):
+            _os.close(int(_fd))
+    except OSError:
+        pass
+"""
+
+
+@pytest.mark.parametrize("student", ["reference", "closes its lifeline"])
+def test_a_spawned_worker_started_by_a_passing_thread_lives_until_its_grader_lets_go(tmp_path, student):
     """The grader starts the next worker from a short-lived thread (prestart). A worker tied to
     that thread by PR_SET_PDEATHSIG died with it (every check failed under spawn); it now
-    watches a lifeline, its stdin, whose write end only the grader process holds."""
+    watches a lifeline, its stdin, whose write end only the grader process holds. Closing
+    that descriptor does not free a worker from it."""
     import os
     import shutil
     import threading
@@ -108,6 +122,9 @@ def test_a_spawned_worker_started_by_a_passing_thread_lives_until_its_grader_let
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     shutil.copy(ROOT / "reference" / "tensor_creation.py", scratch / "m.py")
+    if student != "reference":
+        with open(scratch / "m.py", "a") as fh:
+            fh.write(CLOSES_PIPES)
     os.chmod(tmp_path, 0o755)
     os.chmod(scratch, 0o777)
     spec = WorkerSpec(module="m", source=str(scratch / "m.py"), scratch=str(scratch), probes=None, limits=Limits())

@@ -14,17 +14,14 @@ from __future__ import annotations
 import binascii
 import hashlib
 import os
-import sys
-import tempfile
 from pathlib import Path
 
-import torch
-
 from grader.course.catalogue import Assignment, Course
+from grader.engine.fingerprint import digest, file_parts, grader_parts
 from grader.engine.handles import load_store, save_store
+from grader.files import write_atomic
 
 CACHE_ENV = "GRADER_CACHE_DIR"
-_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def cache_dir() -> Path:
@@ -36,26 +33,16 @@ def cache_dir() -> Path:
     return Path(base) / "grader"
 
 
-def _grader_code() -> bytes:
-    """The grader's own source: a change to how values are encoded or keyed invalidates the cache."""
-    digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes())
-    return digest.digest()
-
-
 def cache_key(course: Course, assignment: Assignment, include_hidden: bool) -> str:
     """A hash of everything the assignment's expected values are computed from."""
     files = [course.reference_dir / f"{assignment.id}.py", assignment.folder / "assignment.toml",
              assignment.probes, assignment.public_checks, *assignment.mutants]
     if include_hidden:
         files.append(assignment.hidden_checks)
-    digest = hashlib.sha256(b"grader.expected-cache/1\0" + _grader_code() + torch.__version__.encode()
-                            + sys.version.encode() + course.hidden_key(assignment.id) + bytes([include_hidden]))
+    parts = [b"grader.expected-cache/2", *grader_parts(), course.hidden_key(assignment.id), bytes([include_hidden])]
     for path in files:
-        data = path.read_bytes() if path.is_file() else b"\0missing"
-        digest.update(path.name.encode() + b"\0" + hashlib.sha256(data).digest())
-    return digest.hexdigest()
+        parts += file_parts(path.name, path)
+    return digest(parts)
 
 
 def cache_path(course: Course, assignment: Assignment, include_hidden: bool) -> Path:
@@ -80,12 +67,6 @@ def save_cached(path: Path, store: dict[str, bytes]) -> None:
         prefix = path.name.rsplit("-", 1)[0] + "-"
         for old in path.parent.glob(f"{prefix}*.json"):
             old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600
+        write_atomic(path, save_store(store), private=True)
     except OSError:
         return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(save_store(store))
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)

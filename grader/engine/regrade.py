@@ -21,16 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import grader
 from grader.course.catalogue import Assignment, Course
 from grader.course.submission import Submission
+from grader.engine.fingerprint import digest, file_parts, grader_parts
 from grader.engine.handles import load_store, save_store
 from grader.files import write_atomic
 from grader.reports import gradescope
@@ -58,60 +56,28 @@ class Plan:
         return f"Re-graded {len(self.to_grade)} of {total} students ({len(self.kept)} unchanged)"
 
 
-def _digest(parts: Iterable[bytes]) -> str:
-    """One sha256 over length-prefixed parts, so that no two lists of parts collide."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(len(part).to_bytes(8, "big"))
-        h.update(part)
-    return h.hexdigest()
-
-
-def _file_parts(label: str, path: Path) -> list[bytes]:
-    """A file's name and bytes; a missing file counts as its own state, not as an error."""
-    return [label.encode(), path.read_bytes() if path.is_file() else b"\0missing"]
-
-
 def _assignment_parts(course: Course, a: Assignment) -> list[bytes]:
     """Every file grading reads for one assignment: its folder (toml, checks, probes, mutants),
     the reference, stored expected values, the stubs (they decide which of ID.py/ID.ipynb is
     graded), and the key its hidden inputs are drawn from (the course secret, hashed)."""
     parts = [a.id.encode(), course.hidden_key(a.id)]
     for path in sorted(p for p in a.folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        parts += _file_parts(path.relative_to(a.folder).as_posix(), path)
-    parts += _file_parts("reference", course.reference_dir / f"{a.id}.py")
-    parts += _file_parts("expected", course.root / "expected" / f"{a.id}.json")
+        parts += file_parts(path.relative_to(a.folder).as_posix(), path)
+    parts += file_parts("reference", course.reference_dir / f"{a.id}.py")
+    parts += file_parts("expected", course.root / "expected" / f"{a.id}.json")
     for suffix in (".py", ".ipynb"):
-        parts += _file_parts(f"stub{suffix}", course.template_dir / f"{a.id}{suffix}")
-    return parts
-
-
-def _grader_parts() -> list[bytes]:
-    """The grader's version and its own source (an editable install changes without a new
-    version), torch's and Python's versions, and the machine's CUDA devices (a check that
-    needs a GPU is not counted where there is none): each can change a verdict."""
-    import torch  # already imported by the grading modules: costs nothing here
-
-    package = Path(grader.__file__).resolve().parent
-    parts = [grader.__version__.encode(), platform.python_version().encode(), platform.machine().encode(),
-             f"cuda devices: {torch.cuda.device_count()}".encode()]
-    try:
-        parts.append(version("torch").encode())
-    except PackageNotFoundError:
-        parts.append(b"\0no torch")
-    for path in sorted(package.rglob("*.py")):
-        parts += _file_parts(path.relative_to(package).as_posix(), path)
+        parts += file_parts(f"stub{suffix}", course.template_dir / f"{a.id}{suffix}")
     return parts
 
 
 def course_fingerprint(course: Course, assignments: Iterable[Assignment], limits: dict[str, float],
                        include_hidden: bool = True) -> str:
     """A fingerprint of everything but the submissions that decides a grade."""
-    parts = _grader_parts()
+    parts = list(grader_parts())
     parts.append(json.dumps({"limits": limits, "hidden": include_hidden}, sort_keys=True).encode())
     for a in assignments:  # in the order given: the selection is part of it
         parts += _assignment_parts(course, a)
-    return _digest(parts)
+    return digest(parts)
 
 
 def submission_fingerprint(sub: Submission) -> str:
@@ -121,7 +87,7 @@ def submission_fingerprint(sub: Submission) -> str:
     parts = [json.dumps(described, sort_keys=True).encode()]
     for aid in sorted(sub.files):
         parts.append(sub.files[aid].data)
-    return _digest(parts)
+    return digest(parts)
 
 
 def _sha256(text: bytes) -> str:
@@ -229,6 +195,6 @@ def _save_expected(folder: Path, expected: Stores) -> dict[str, str]:
     digests = {}
     for aid, store in expected.items():
         text = save_store(store)
-        write_atomic(folder / f"{aid}.json", text)
+        write_atomic(folder / f"{aid}.json", text, private=True)
         digests[aid] = _sha256(text.encode("utf-8"))
     return digests

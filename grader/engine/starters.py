@@ -8,19 +8,33 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from grader.engine.forkclient import ForkServer
 from grader.errors import UsageError
 
-# spawnclient imports the worker side of the wire, hence torch (1-2 s): imported only when the
-# spawn engine is chosen, so that the fork server starts importing torch while we import ours.
-if TYPE_CHECKING:
-    from grader.engine.spawnclient import SpawnStarter
+if TYPE_CHECKING:  # workers imports the wire's transport, hence torch: not before the server starts
+    from grader.engine.workers import Channel
 
-    Starter = ForkServer | SpawnStarter
-else:
-    Starter = ForkServer  # a name for annotations at run time; never used to check a type
+
+class Starter(Protocol):
+    """What every engine is to the grader: ForkServer and SpawnStarter. spawnclient imports the
+    worker side of the wire, hence torch (1-2 s): it is imported only when spawn is chosen, so
+    that the fork server starts importing torch while the grader imports its own."""
+
+    path: str  # how pool processes reach this engine (attach)
+
+    def connect(self) -> Channel:
+        """A channel for this process to start workers on."""
+
+    def wait_ready(self) -> None:
+        """Wait until workers can be started."""
+
+    def close(self) -> None:
+        """Stop the engine (what it started is gone)."""
+
+    def __enter__(self) -> Starter: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 ENGINE_ENV = "GRADER_ENGINE"
 

@@ -40,9 +40,11 @@ def exit_with_grader() -> None:
     lifeline = os.dup(0)  # worker_main points fd 0 at /dev/null; the duplicate stays ours
 
     def watch() -> None:
-        while os.read(lifeline, 4096):
-            pass
-        os._exit(0)
+        try:  # a read blocked here keeps its pipe even if the student closes or replaces the fd
+            while os.read(lifeline, 4096):
+                pass
+        finally:  # EOF, or the read failed (the descriptor was closed before it began): end
+            os._exit(0)
 
     threading.Thread(target=watch, name="grader-lifeline", daemon=True).start()
 
