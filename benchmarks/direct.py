@@ -5,6 +5,7 @@ student's code would share the grader's process.
 """
 from __future__ import annotations
 
+import copy
 import importlib.util
 import itertools
 from pathlib import Path
@@ -43,6 +44,9 @@ class DirectHandle(_ProbeCalls):
         if self.unavailable:
             raise self.unavailable
         sandbox.reset_torch_state()
+        # Copies, as the transport gives a worker: a student who changes an argument in place
+        # must not change the check's own inputs (its expected.* call would find no value).
+        args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
         try:
             return self._probes.resolve(probe, self._module)(*args, **kwargs)
         except (sandbox.MissingName, sandbox.NotCallable) as exc:
