@@ -224,7 +224,7 @@ def run_assignment(channel: Channel, assignment: Assignment, targets: list[Targe
                 handle.close()
         full = max((sum(c.max_score for c in checks) for checks in plugin.results.values()), default=0.0)
         return [_assignment_result(assignment, t, plugin.results[t.student], plugin.handles.get(t.student),
-                                   plugin.seconds[t.student]) if t.student in plugin.results
+                                   plugin.seconds[t.student]) if t.file is not None
                 else _not_handed_in(assignment, t, full) for t in targets]
     finally:
         shutil.rmtree(batch_scratch, ignore_errors=True)
@@ -233,17 +233,16 @@ def run_assignment(channel: Channel, assignment: Assignment, targets: list[Targe
 NOT_HANDED_IN = "not handed in"
 
 
-def _not_handed_in(assignment: Assignment, target: Target, max_score: float, seconds: float = 0.0) -> AssignmentResult:
+def _not_handed_in(assignment: Assignment, target: Target, max_score: float) -> AssignmentResult:
     """One line, not a failing row per check; still 0 of the full points."""
     return AssignmentResult(assignment_id=assignment.id, title=assignment.title, max_score=max_score,
-                            error=target.problem or NOT_HANDED_IN, seconds=seconds)
+                            error=target.problem or NOT_HANDED_IN)
 
 
 def _assignment_result(assignment: Assignment, target: Target, checks: list[CheckResult],
                        handle: StudentHandle | None, seconds: float = 0.0) -> AssignmentResult:
+    assert target.file is not None  # nothing handed in: _not_handed_in
     max_score = sum(c.max_score for c in checks)
-    if target.file is None:
-        return _not_handed_in(assignment, target, max_score, seconds)
     notes = [target.note] if target.note else []
     error = target.problem
     if handle is not None:

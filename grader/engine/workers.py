@@ -235,10 +235,14 @@ class Worker:
 
     def kill(self) -> None:
         """Stop the worker now (the grader's wall clock: nothing the student does can stop it)."""
+        self._signal_kill()
+        self._exit_status()
+
+    def _signal_kill(self) -> None:
+        """Send the kill without waiting to hear of the end."""
         if self.alive:
             self.supervision.kill(self.pid)
             self.alive = False
-        self._exit_status()
 
     def close(self) -> None:
         """Hang up and make sure the worker and everything it started are gone."""
@@ -255,9 +259,7 @@ class Worker:
         try:
             self.sock.close()
         finally:
-            if self.alive:
-                self.supervision.kill(self.pid)
-                self.alive = False
+            self._signal_kill()
         thread = threading.Thread(target=self.close, name="grader-worker-end", daemon=True)
         thread.start()
         return thread
