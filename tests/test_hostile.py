@@ -228,17 +228,23 @@ def test_killing_a_workers_uid_spares_every_other_uid():
     """What the sweep at a worker's end kills: every process of that uid, and nothing else;
     and two workers alive at once never share a uid (it was pid % 60000, and pids go to 4 M)."""
     import subprocess
+    import sys
 
     from grader.wire.spec import kill_every_process_of, worker_uid
 
     assert worker_uid(1234) != worker_uid(1234 + 60000)
     uid = worker_uid(4_194_000)  # a pid this machine may never reach: no live worker has it
-    mine = [subprocess.Popen(["sleep", "60"], user=u, group=u) for u in (uid, uid, uid + 1)]
+    # Each holds 256 MiB it wrote: its exit takes the kernel a while, and the sweep returns
+    # only once they are gone (it used to return while they were still dying).
+    hold = ["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable, "-c", "import sys, time; b = b'x' * 2**28; print(1, flush=True); time.sleep(60)"]
+    mine = [subprocess.Popen(hold, user=u, group=u, stdout=subprocess.PIPE) for u in (uid, uid, uid + 1)]
     try:
+        assert [p.stdout.readline() for p in mine] == [b"1\n"] * 3
         kill_every_process_of(uid)
-        assert [p.wait(5) for p in mine[:2]] == [-9, -9]
+        assert [p.poll() for p in mine[:2]] == [-9, -9]
         assert mine[2].poll() is None
     finally:
         for p in mine:
             p.kill()
             p.wait()
+            p.stdout.close()

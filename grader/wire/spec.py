@@ -1,5 +1,5 @@
 """The typed messages that cross the boundary beside the probe calls: the worker's spec, the
-supervisor's reports, and the kinds of failure (issue 16, item 3); and the uid a worker runs
+reports of the worker's parent, and the kinds of failure (issue 16, item 3); and the uid a worker runs
 as, which both sides must agree on.
 
 Each message is a frozen dataclass with an explicit JSON codec that refuses a missing or an
@@ -24,9 +24,10 @@ UID_BASE = 200_000  # as root, workers run as UID_BASE + pid: see worker_uid
 
 
 def worker_uid(pid: int) -> int:
-    """The unprivileged uid a worker becomes as root, from the pid of the process that chooses
-    it (the fork engine's supervisor, the spawned worker itself): both sides compute it, so
-    the grader can kill whatever a worker of the spawn engine left running under its uid.
+    """The unprivileged uid a worker becomes as root, from a pid both sides know: the worker's
+    own (outside its PID namespace: the fork server, its parent, sweeps the uid where there
+    is no namespace; a spawned worker, whose grader sweeps it), or a supervisor's where one
+    is used.
     The whole pid, not a part of it: two workers alive at once never share a uid (pid_max
     is 4,194,304 at most, and systemd sets that much), and a uid comes back only with its
     pid, by when all of its processes are gone."""
@@ -36,7 +37,9 @@ def worker_uid(pid: int) -> int:
 def kill_every_process_of(uid: int) -> None:
     """SIGKILL every process running as `uid` (POSIX, as root): a child that becomes that user
     and signals all it may, kill(-1), the one call that also reaches processes forked meanwhile.
-    A later worker can be given the same uid (pids are reused): nothing may be waiting for it."""
+    A later worker can be given the same uid (pids are reused): nothing may be waiting for it.
+    Returns once they are gone (Linux): a killed process still runs while the kernel takes
+    its memory down, and the grader's word that nothing outlived grading must hold."""
     for attempt in range(3):  # fork fails when processes or memory run out: try again shortly
         try:
             pid = os.fork()  # the child makes system calls only: safe after `import torch`
@@ -54,6 +57,27 @@ def kill_every_process_of(uid: int) -> None:
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
+    deadline = time.monotonic() + 2.0
+    while _running_as(uid) and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
+def _running_as(uid: int) -> bool:
+    """Whether a process of `uid` is alive and not yet a zombie (where there is a /proc)."""
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return False
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                status = fh.read()
+        except OSError:
+            continue  # gone meanwhile
+        fields_ = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields_.get("Uid", "").split()[:1] == [str(uid)] and not fields_.get("State", "").strip().startswith("Z"):
+            return True
+    return False
 
 
 class SpecError(ValueError):
@@ -131,7 +155,7 @@ class Limits(Message):
     """What one sandbox worker may use; defaults leave the reference ample room.
 
     Set per assignment in assignment.toml (grader.course.catalogue reads it); it lives here
-    because it is what the worker and its supervisor are told, so both sides share one type.
+    because it is what the worker and its parent are told, so both sides share one type.
     """
 
     import_timeout: float = 10.0  # seconds of wall time to import the student's module
@@ -174,7 +198,7 @@ class WorkerSpec(Message):
 
 @dataclass(frozen=True)
 class WorkerStarted(Message):
-    """The supervisor's first report: the worker's pid, and the layers it could not apply."""
+    """The first report of the worker's parent: the worker's pid, and the layers it could not apply."""
 
     pid: int
     missing: tuple[str, ...] = ()
@@ -184,7 +208,7 @@ class WorkerStarted(Message):
 
 @dataclass(frozen=True)
 class WorkerEnded(Message):
-    """The supervisor's last report: how the worker ended, and whether memory ran out.
+    """The last report of the worker's parent: how the worker ended, and whether memory ran out.
 
     `returncode` as subprocess gives it, so that every engine can say it: the exit code,
     or minus the signal that killed the worker.
