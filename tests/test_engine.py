@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,45 @@ def test_a_fork_that_fails_is_one_checks_error_and_the_server_goes_on():
     assert info.value.kind == "sandbox" and "could not start a sandbox" in info.value.message
     server_end.close()
     grader_end.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the server forks workers itself only as root")
+def test_as_root_the_server_forks_each_worker_itself_into_a_pid_namespace_of_its_own(tmp_path):
+    """One fork per worker, not a supervisor's and then a worker's (issue 20): the fork server
+    is each worker's parent, each worker is PID 1 of a namespace of its own, the server itself
+    stays where it was, and it reports each worker's end (a kill, here) as its parent."""
+    import re
+    import signal
+
+    from grader.course.catalogue import Limits
+    from grader.engine.forkclient import ForkServer
+    from grader.wire.spec import WorkerSpec
+
+    os.chmod(tmp_path, 0o755)
+    (tmp_path / "m.py").write_text("import os\n\n\ndef pid():\n    return os.getpid()\n")
+    os.chmod(tmp_path / "m.py", 0o644)
+    spec = WorkerSpec(module="m", source=str(tmp_path / "m.py"), scratch=str(tmp_path), probes=None, limits=Limits())
+
+    def parent(pid):
+        return int(re.search(r"^PPid:\s+(\d+)", Path(f"/proc/{pid}/status").read_text(), re.M).group(1))
+
+    with ForkServer() as server:
+        channel = server.connect()
+        workers = [channel.spawn(spec) for _ in range(2)]
+        try:
+            for w in workers:
+                w.wait_ready()
+            server_pid = server.proc.pid
+            assert [parent(w.pid) for w in workers] == [server_pid, server_pid]
+            assert [w.call("pid", (), {}, 10) for w in workers] == [1, 1]
+            spaces = {os.readlink(f"/proc/{w.pid}/ns/pid") for w in workers}
+            own = os.readlink(f"/proc/{server_pid}/ns/pid")
+            assert len(spaces) == 2 and own not in spaces
+            assert os.readlink(f"/proc/{server_pid}/ns/pid_for_children") == own
+            workers[0].kill()  # waits to hear how it ended
+            ended = workers[0]._exit_status()
+            assert ended is not None and ended.returncode == -signal.SIGKILL
+        finally:
+            for w in workers:
+                w.close()
+            channel.close()

@@ -207,16 +207,16 @@ def test_an_interrupted_grading_leaves_no_worker(tiny, server, tmp_path):
     a = tiny.get("tiny")
     a.public_checks.write_text(CHECKS.replace('    """double doubles"""\n',
                                               '    """double doubles"""\n    raise KeyboardInterrupt\n', 1))
-    supervisors = lambda: [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == server.proc.pid]
+    children = lambda: [p for p in os.listdir("/proc") if p.isdigit() and _parent(p) == server.proc.pid]
     with Grader(tiny, server) as g:
         g.expected_values["tiny"] = {}
         targets = [Target(f"s{i}", SubmissionFile("tiny.py", b"import time\ntime.sleep(30)\n")) for i in range(2)]
         run_assignment(g.channel, a, targets, ExpectedValues({}), False, g.scratch, {}, g.hide, hidden_key=b"k")
     for _ in range(300):
-        if not [p for p in supervisors() if _alive(int(p))]:
+        if not [p for p in children() if _alive(int(p))]:
             break
         time.sleep(0.01)
-    assert not [p for p in supervisors() if _alive(int(p))]
+    assert not [p for p in children() if _alive(int(p))]
 
 
 def _parent(pid: str) -> int:

@@ -51,7 +51,8 @@ class Supervision(Protocol):
 
 
 class StatusPipe:
-    """The fork server's supervisor, heard through a pipe: WorkerStarted, then WorkerEnded (JSON lines)."""
+    """The worker's parent (the fork server, or its supervisor), heard through a pipe:
+    WorkerStarted, then WorkerEnded (JSON lines)."""
 
     startup = 0.0  # a forked worker is ready in milliseconds
 
@@ -59,14 +60,14 @@ class StatusPipe:
         self._file = os.fdopen(fd, "rb")
 
     def started(self) -> WorkerStarted:
-        """The worker's pid and missing layers; GraderError if the supervisor could not say."""
+        """The worker's pid and missing layers; GraderError if its parent could not say."""
         try:
             return WorkerStarted.from_json(self._file.readline())
         except SpecError as exc:
             raise GraderError(f"the fork server could not start a worker ({exc})") from None
 
     def ended(self) -> WorkerEnded | None:
-        """How the worker ended (waits for it); None if the supervisor went away without saying."""
+        """How the worker ended (waits for it); None if its parent went away without saying."""
         try:
             line = self._file.readline()
             return WorkerEnded.from_json(line) if line.strip() else None
@@ -208,7 +209,7 @@ class Worker:
         return boundary.clean_reply(reply)  # nothing of the grader sees the worker's text before this
 
     def _death(self) -> WorkerFailure:
-        """Explain why the worker went away, from the supervisor's last report."""
+        """Explain why the worker went away, from its parent's last report."""
         self.alive = False
         ended = self._exit_status()
         if ended is None:
@@ -228,7 +229,7 @@ class Worker:
                              "Don't call sys.exit(), exit() or os._exit() in a submitted module.")
 
     def _exit_status(self) -> WorkerEnded | None:
-        """The supervisor's last word, asked once: how the worker ended and whether memory ran out."""
+        """The parent's last word, asked once: how the worker ended and whether memory ran out."""
         if not self._heard_end:
             self._ended, self._heard_end = self.supervision.ended(), True
         return self._ended
@@ -253,7 +254,7 @@ class Worker:
             self.supervision.close()
 
     def close_in_background(self) -> threading.Thread:
-        """Hang up and kill now; hear of the end (the supervisor reaps the worker, removes its
+        """Hang up and kill now; hear of the end (its parent reaps the worker, removes its
         cgroups: milliseconds) in a thread, while the next student's checks run. Join it
         before anyone relies on the worker being gone."""
         try:

@@ -1,6 +1,7 @@
 """The operating-system layers around a sandbox worker, each optional, each reported.
 
-As root: fresh PID, network, mount and IPC namespaces (entered by the supervisor before
+As root: fresh PID, network, mount and IPC namespaces (the PID namespace set up by the
+fork server, the others entered by the worker itself or, as an ordinary user, by a supervisor, before
 it forks the worker); in the worker, every top-level folder but the system's (/usr,
 /lib, /bin, /etc, /dev, ...) hidden under empty tmpfs mounts, with the worker's own
 scratch and Python's installation bound back (so the course, the grader's scratch and
@@ -73,11 +74,25 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, data: str |
         raise OSError(err, f"mount {target}: {os.strerror(err)}")
 
 
+def pid_namespace_for_children() -> bool:
+    """In the fork server: put the next child in a new PID namespace, as its PID 1.
+
+    unshare(CLONE_NEWPID) moves only the caller's children: the server stays where it is,
+    and `own_pid_namespace_for_children` puts later children back in its namespace."""
+    return _unshare(CLONE_NEWPID)
+
+
+def own_pid_namespace_for_children(own: int) -> bool:
+    """Children in the caller's own PID namespace again (`own`: a descriptor of it)."""
+    return libc().setns(own, CLONE_NEWPID) == 0
+
+
 NAMESPACES = {"pid": CLONE_NEWPID, "network": CLONE_NEWNET, "mount": CLONE_NEWNS, "ipc": CLONE_NEWIPC}
 
 
 def enter_namespaces(names: tuple[str, ...] = tuple(NAMESPACES)) -> tuple[set[str], list[str]]:
-    """In the supervisor: new PID, network, mount and IPC namespaces for the worker to come.
+    """New namespaces for the worker: in a supervisor, PID (for the worker to come), network,
+    mount and IPC; in a worker the server forked itself, all but PID, which the server set up.
 
     The IPC namespace takes System V queues, semaphores and shared memory away with the
     worker: none outlives it or is seen by the next student. A spawned worker enters all
@@ -97,12 +112,12 @@ def enter_namespaces(names: tuple[str, ...] = tuple(NAMESPACES)) -> tuple[set[st
 
 
 class Cgroups:
-    """Per-worker memory and pids cgroups (v1 or v2), made by the supervisor."""
+    """Per-worker memory and pids cgroups (v1 or v2), made before the worker drops root."""
 
     def __init__(self, name: str, memory_bytes: int, pids: int) -> None:
         self.dirs: dict[str, Path] = {}
         self.missing: list[str] = []
-        v2 = (CGROUP_ROOT / "cgroup.controllers").is_file()
+        v2 = self.v2 = (CGROUP_ROOT / "cgroup.controllers").is_file()
         limits = {"memory": ("memory.max" if v2 else "memory.limit_in_bytes", memory_bytes),
                   "pids": ("pids.max", pids)}
         for controller, (knob, value) in limits.items():
@@ -120,7 +135,16 @@ class Cgroups:
                 self.missing.append(f"{controller} cgroup")
             if v2 and controller in self.dirs:
                 self.dirs = {"v2": path}  # one cgroup holds both limits in v2
-        self.v2 = v2
+
+    @classmethod
+    def made(cls, name: str) -> Cgroups:
+        """The cgroups a worker made for itself under `name`, as its parent finds them after it ended."""
+        found = cls.__new__(cls)
+        found.v2, found.missing = (CGROUP_ROOT / "cgroup.controllers").is_file(), []
+        bases = {"v2": CGROUP_ROOT / "grader"} if found.v2 else \
+            {c: CGROUP_ROOT / c / "grader" for c in ("memory", "pids")}
+        found.dirs = {c: base / name for c, base in bases.items() if (base / name).is_dir()}
+        return found
 
     def join(self) -> None:
         """Called by the worker itself, before it runs student code."""
