@@ -76,6 +76,24 @@ def test_check_in_an_empty_folder_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "no assignment files" in result.output
 
 
+@pytest.mark.parametrize("broken", ["def oops(:\n", "import pytest\npytest.fail('boom', pytrace=False)\n"])
+def test_checks_that_cannot_run_are_one_error_for_the_author_not_a_traceback(tmp_path, broken):
+    """A course's checks file that does not import: `grade` says so in one error, exit 2."""
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "assignments" / "tensor_creation", course / "assignments" / "tensor_creation")
+    (course / "reference").mkdir()
+    shutil.copy(ROOT / "reference" / "tensor_creation.py", course / "reference")
+    checks = course / "assignments" / "tensor_creation" / "checks_public.py"
+    checks.write_text(checks.read_text() + broken)
+    (tmp_path / "subs" / "s1").mkdir(parents=True)
+    shutil.copy(ROOT / "reference" / "tensor_creation.py", tmp_path / "subs" / "s1")
+    result = CliRunner().invoke(main, ["grade", "--course", str(course), str(tmp_path / "subs"),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "Error: the checks could not run: assignments/tensor_creation/checks_public.py" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_grade_empty_folder_is_a_usage_error(tmp_path):
     (tmp_path / "subs").mkdir()
     result = run("grade", tmp_path / "subs", "--out", tmp_path / "out")
