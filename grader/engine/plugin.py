@@ -50,6 +50,7 @@ class GraderPlugin:
         self._recorded = recorded
         self._only = only  # when given: the only checks each target runs (a mutant, its named checks)
         self._hidden_file = hidden_file.resolve() if hidden_file else None
+        self._hidden_paths: dict[str, bool] = {}
         self._hidden_key = hidden_key  # Course.hidden_key: the secret never reaches the checks
         self._open: tuple[int, StudentHandle] | None = None
         self._first: int | None = None  # the student whose checks run first
@@ -125,12 +126,20 @@ class GraderPlugin:
             yield
 
     def _is_hidden(self, item: pytest.Item) -> bool:
-        return self._hidden_file is not None and Path(str(item.path)).resolve() == self._hidden_file
+        return self._in_hidden_file(str(item.path))
+
+    def _in_hidden_file(self, path: str) -> bool:
+        """Whether a check comes from the hidden checks' file, resolved once per file (not per
+        check and student: each resolve stats every folder of the path)."""
+        if path not in self._hidden_paths:
+            self._hidden_paths[path] = self._hidden_file is not None and Path(path).resolve() == self._hidden_file
+        return self._hidden_paths[path]
+
     @pytest.fixture
     def hidden_generator(self, request: pytest.FixtureRequest) -> Callable[[int], torch.Generator]:
         """`hidden_generator(n)`: a fresh torch.Generator for the hidden inputs of stream n,
         seeded from (course secret, assignment, n); for hidden checks only."""
-        if self._hidden_file is None or Path(str(request.path)).resolve() != self._hidden_file:
+        if not self._in_hidden_file(str(request.path)):
             # Public checks' inputs are shown to students and stored in their release.
             raise CheckSuiteError(f"{request.node.nodeid}: hidden_generator is for hidden checks only; "
                                   "public checks keep fixed inputs")
