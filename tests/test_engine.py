@@ -340,3 +340,86 @@ def test_as_root_the_server_forks_each_worker_itself_into_a_pid_namespace_of_its
             for w in workers:
                 w.close()
             channel.close()
+
+
+def _one_worker_spec(tmp_path, source):
+    from grader.course.catalogue import Limits
+    from grader.wire.spec import WorkerSpec
+
+    os.chmod(tmp_path, 0o755)
+    (tmp_path / "m.py").write_text(source)
+    os.chmod(tmp_path / "m.py", 0o644)
+    return WorkerSpec(module="m", source=str(tmp_path / "m.py"), scratch=str(tmp_path), probes=None, limits=Limits())
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the server forks workers itself only as root")
+def test_a_workers_pid_is_held_until_its_cgroups_are_gone(tmp_path):
+    """The server reaps a worker only after it removed its cgroups (named after its pid): a
+    pid freed earlier could go to another server's worker, which would join these cgroups
+    and inherit their counts (a false "ran out of memory"). Removal is slowed down here."""
+    import signal
+    import time
+
+    from grader.engine.forkclient import ForkServer
+
+    slow = ("import grader.sandbox.isolation as i, time; r = i.Cgroups.remove; "
+            "i.Cgroups.remove = lambda self: (time.sleep(1.0), r(self))[1]")
+    with ForkServer(prelude=slow) as server:
+        channel = server.connect()
+        worker = channel.spawn(_one_worker_spec(tmp_path, "x = 1\n"))
+        try:
+            worker.wait_ready()
+            os.kill(worker.pid, signal.SIGKILL)
+            time.sleep(0.4)  # the server is removing the cgroups now
+            status = Path(f"/proc/{worker.pid}/status").read_text()  # OSError: the pid was let go
+            assert "State:\tZ" in status
+        finally:
+            worker.close()
+            channel.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the server forks workers itself only as root")
+def test_a_worker_takes_its_uid_from_its_pid_as_the_server_sees_it(tmp_path):
+    """A grader in a PID namespace of its own with the host's /proc (`unshare --pid --fork`):
+    the worker's uid and cgroups are named after the pid the server knows it by."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1) here")
+    spec = _one_worker_spec(tmp_path, "import os\n\n\ndef uid():\n    return os.getuid()\n")
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.engine.forkclient import ForkServer; "
+              "from grader.wire.spec import WorkerSpec, worker_uid\n"
+              "with ForkServer() as s:\n    c = s.connect(); w = c.spawn(WorkerSpec.from_json(sys.argv[2].encode()))\n"
+              "    w.wait_ready(); print(w.call('uid', (), {}, 10) == worker_uid(w.pid), w.pid); w.close(); c.close()\n")
+    root = str(Path(__file__).resolve().parent.parent)
+    out = subprocess.run(["unshare", "--pid", "--fork", sys.executable, "-c", script, root, spec.to_json().decode()],
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.split()[:1] == ["True"], out.stdout + out.stderr[-2000:]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or
+                    not Path("/sys/fs/cgroup/memory/memory.max_usage_in_bytes").exists(),
+                    reason="memory cgroup v1, as root")
+def test_a_cgroup_left_by_a_killed_server_is_made_afresh(tmp_path):
+    """A server killed with workers alive leaves their cgroups; a later worker given the same
+    pid must not inherit their counts (a false out-of-memory report)."""
+    import subprocess
+    import sys
+
+    from grader.sandbox.isolation import Cgroups
+
+    name = "w-test-stale-" + str(os.getpid())
+    stale = Path("/sys/fs/cgroup/memory/grader") / name
+    stale.mkdir(parents=True)
+    try:
+        subprocess.run([sys.executable, "-c", f"open('{stale}/cgroup.procs', 'w').write('0'); b = b'x' * 2**25"],
+                       check=True)
+        assert int((stale / "memory.max_usage_in_bytes").read_text()) >= 2**25
+        fresh = Cgroups(name, 2**30, 32)
+        assert int((fresh.dirs["memory"] / "memory.max_usage_in_bytes").read_text()) == 0
+    finally:
+        for path in (stale, Path("/sys/fs/cgroup/pids/grader") / name):
+            if path.is_dir():
+                path.rmdir()

@@ -196,7 +196,7 @@ class Children:
         if pid == 0:  # the worker: trusted code until worker_main imports the student's module
             try:
                 _close_fds_except({worker_end.fileno()})
-                outer_pid = int(os.readlink("/proc/self"))  # getpid() is 1 in its own namespace
+                outer_pid = _pid_as_the_server_sees_it(pid_ns)
                 namespaces, missing = isolation.enter_namespaces(("network", "mount", "ipc"))
                 cgroups = isolation.Cgroups(f"w{outer_pid}", spec.limits.memory_mb * 2**20, spec.limits.processes)
                 missing = ([] if pid_ns else ["pid namespace"]) + missing + cgroups.missing
@@ -226,23 +226,38 @@ class Children:
             os._exit(1)
 
     def reap(self, pidfd: int) -> None:
-        """A worker ended: reap it, sweep its uid where no PID namespace did, read and remove
-        its cgroups, and tell the grader how it ended."""
+        """A worker ended: sweep its uid where no PID namespace did, read and remove its
+        cgroups, reap it, and tell the grader how it ended.
+
+        Reaped last: until then its pid is held (a zombie), so no other worker, of this
+        server or another, can be given that pid and with it the name of these cgroups."""
         from grader.sandbox import isolation
         pid, status_w, pid_ns = self.live.pop(pidfd)
         self.sel.unregister(pidfd)
         os.close(pidfd)
-        _, status = os.waitpid(pid, 0)
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # ended: readable pidfd; not reaped yet
         if not pid_ns:  # no PID namespace took a daemon down with it
             kill_every_process_of(worker_uid(pid))
         cgroups = isolation.Cgroups.made(f"w{pid}")
         oom = cgroups.hit_memory_limit()
         cgroups.remove()
+        _, status = os.waitpid(pid, 0)
         try:
             os.write(status_w, _ended(status, oom))
         except OSError:  # the grader is gone or closed its end
             pass
         os.close(status_w)
+
+
+def _pid_as_the_server_sees_it(pid_ns: bool) -> int:
+    """In a worker the server forked: its pid in the server's namespace (what fork() returned
+    there, which names its uid and cgroups). getpid() says 1 in a namespace of its own; the
+    server's is the last but one of the NSpid line, whichever namespace /proc belongs to."""
+    if not pid_ns:
+        return os.getpid()
+    with open("/proc/self/status") as fh:
+        line = next(line for line in fh if line.startswith("NSpid:"))
+    return int(line.split()[-2])
 
 
 def _pid_namespaces_come_back(own: int) -> bool:

@@ -128,7 +128,10 @@ class Cgroups:
                 if v2:
                     (CGROUP_ROOT / "cgroup.subtree_control").write_text(f"+{controller}")
                     (base / "cgroup.subtree_control").write_text(f"+{controller}")
-                path.mkdir(exist_ok=True)
+                made = path in self.dirs.values()  # v2: one cgroup for both controllers
+                if path.is_dir() and not made:  # left by a server that was killed: its counts are not ours
+                    path.rmdir()
+                path.mkdir(exist_ok=made)
                 (path / knob).write_text(str(value))
                 self.dirs[controller] = path
             except OSError:
