@@ -423,3 +423,47 @@ def test_a_cgroup_left_by_a_killed_server_is_made_afresh(tmp_path):
         for path in (stale, Path("/sys/fs/cgroup/pids/grader") / name):
             if path.is_dir():
                 path.rmdir()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not Path("/proc/sys/kernel/ns_last_pid").exists(),
+                    reason="as root, with ns_last_pid to hand a pid out again")
+def test_killing_a_worker_that_ended_never_kills_the_process_given_its_pid(tmp_path):
+    """A worker that exits by itself is reaped by the server at once; its pid may go to another
+    process (another student's worker) before the grader's kill arrives. The kill goes through
+    a pidfd of the worker, not its number (here the pid is handed out again on purpose)."""
+    import subprocess
+    import time
+
+    from grader.engine.forkclient import ForkServer
+
+    with ForkServer() as server:
+        channel = server.connect()
+        leaves = "import os, threading\n\n\ndef leave():\n    threading.Timer(0.1, os._exit, (0,)).start()\n    return 1\n"
+        worker = channel.spawn(_one_worker_spec(tmp_path, leaves))
+        other = None
+        try:
+            worker.wait_ready()
+            pid = worker.pid
+            assert worker.call("leave", (), {}, 10) == 1  # answers, then exits by itself
+            for _ in range(500):  # until the server reaped it
+                if not Path(f"/proc/{pid}").exists():
+                    break
+                time.sleep(0.01)
+            for _ in range(20):  # the next pid handed out is the worker's old one
+                Path("/proc/sys/kernel/ns_last_pid").write_text(str(pid - 1))
+                other = subprocess.Popen(["sleep", "30"])
+                if other.pid == pid:
+                    break
+                other.kill()
+                other.wait()
+            else:
+                pytest.skip("could not hand the pid out again (a busy machine)")
+            worker.close()  # kills the worker: it must not reach `other`
+            time.sleep(0.2)
+            assert other.poll() is None, "the grader's kill reached a process that reused the worker's pid"
+        finally:
+            worker.close()
+            channel.close()
+            if other is not None:
+                other.kill()
+                other.wait()

@@ -56,8 +56,9 @@ class StatusPipe:
 
     startup = 0.0  # a forked worker is ready in milliseconds
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, pidfd: int | None = None) -> None:
         self._file = os.fdopen(fd, "rb")
+        self._pidfd = pidfd  # the worker itself, whatever its pid comes to name later
 
     def started(self) -> WorkerStarted:
         """The worker's pid and missing layers; GraderError if its parent could not say."""
@@ -75,14 +76,22 @@ class StatusPipe:
             return None
 
     def kill(self, pid: int) -> None:
-        """SIGKILL: the worker is PID 1 of its own namespace, so everything it started dies too."""
+        """SIGKILL: the worker is PID 1 of its own namespace, so everything it started dies too.
+        Through its pidfd where there is one: the pid of a worker that already ended may be
+        another student's worker by now."""
         try:
-            os.kill(pid, signal.SIGKILL)
+            if self._pidfd is not None:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
     def close(self) -> None:
         self._file.close()
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
 
 
 class Channel(Protocol):
@@ -105,14 +114,16 @@ class ServerChannel:
     def spawn(self, spec: WorkerSpec) -> Worker:
         """Ask the fork server for a worker; it answers with its socket and its status pipe."""
         send_frame(self.sock, spec.to_json())
-        msg, fds, _, _ = socket.recv_fds(self.sock, 4, 2)
+        msg, fds, _, _ = socket.recv_fds(self.sock, 4, 3)
         if len(msg) == 4 and struct.unpack("!I", msg)[0] == 0 and not fds:
             raise WorkerFailure(FailureKind.SANDBOX, "the grader could not start a sandbox for this code: the "
                                 "machine ran out of processes or memory at that moment",
                                 "Nothing in your code needs to change for this: grade it again.")
-        if len(fds) != 2 or struct.unpack("!I", msg)[0] != 2:
+        if len(fds) not in (2, 3) or struct.unpack("!I", msg)[0] != len(fds):
+            for fd in fds:
+                os.close(fd)
             raise GraderError("the fork server stopped answering")
-        return Worker(spec, socket.socket(fileno=fds[0]), StatusPipe(fds[1]))
+        return Worker(spec, socket.socket(fileno=fds[0]), StatusPipe(fds[1], fds[2] if len(fds) == 3 else None))
 
     def close(self) -> None:
         """Kill the worker if it still runs and close its descriptors."""

@@ -180,8 +180,12 @@ class Children:
             return cls(sel, None)
         return cls(sel, own)
 
-    def spawn(self, spec: WorkerSpec) -> tuple[int, int]:
-        """Fork the worker; return (grader's socket fd, status pipe read fd)."""
+    def spawn(self, spec: WorkerSpec) -> tuple[int, int, int]:
+        """Fork the worker; return (grader's socket fd, status pipe read fd, a pidfd of it).
+
+        The grader kills the worker through the pidfd, never by its number: a worker that
+        exits by itself is reaped here, and its pid may go to another student's worker
+        before the grader's kill arrives."""
         from grader.sandbox import isolation
         opened = grader_end, worker_end, status_r, status_w = _channels()
         pid_ns = self.own_pid_ns is not None and isolation.pid_namespace_for_children()
@@ -206,8 +210,15 @@ class Children:
         worker_end.close()
         try:
             pidfd = os.pidfd_open(pid)
+            try:
+                theirs = os.dup(pidfd)
+            except OSError:
+                os.close(pidfd)
+                raise
         except OSError:  # out of descriptors: this worker is lost, the server goes on
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)  # still our unreaped child: the pid is its own
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+            isolation.Cgroups.made(f"w{pid}").remove()
             os.waitpid(pid, 0)
             grader_end.close()
             os.close(status_r)
@@ -216,7 +227,7 @@ class Children:
         self.live[pidfd] = (pid, status_w, pid_ns)
         self.sel.register(pidfd, selectors.EVENT_READ, self)
         os.write(status_w, WorkerStarted(pid, () if pid_ns else ("pid namespace",)).to_json() + b"\n")
-        return grader_end.detach(), status_r
+        return grader_end.detach(), status_r, theirs
 
     def _own_pid_namespace_again(self) -> None:
         from grader.sandbox import isolation
@@ -377,7 +388,8 @@ FORK_TRIES = 5
 
 
 def answer(conn: socket.socket, spec: WorkerSpec, start: Any = spawn_supervised) -> None:
-    """Start the worker `spec` asks for and pass its two descriptors to the grader.
+    """Start the worker `spec` asks for and pass its descriptors to the grader (its socket,
+    the status pipe and, where the server is the worker's parent, a pidfd).
 
     fork() fails with EAGAIN when processes or memory run out (a student's fork bomb
     reaching RLIMIT_NPROC where there is no pids cgroup, as an ordinary user): retry for
