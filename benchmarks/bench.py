@@ -13,8 +13,9 @@ class: a synthetic class of N students x 7 assignments (correct in several style
   assignment, over the whole class (about 45 min here; --naive-sample N grades only the
   first N students that way and extrapolates, for a quick estimate).
   CPU is measured over the whole process tree with a cpuacct cgroup (as root).
-spawn: where an engine's per-submission time goes: CPU per sandbox worker (fork of the
-  supervisor and the worker, namespaces, mounts, cgroups, uid drop) and per probe call.
+spawn: where an engine's per-submission time goes: CPU per sandbox worker (its fork, as
+  root straight from the fork server, namespaces, mounts, cgroups, uid drop; split between
+  the server, this grader and the worker) and per probe call.
 dask: the same class graded on a local Dask cluster of 2 worker processes and with
   `-j 2` locally (wall times).
 attack-batch: issue 13's whole-class attacks (the j-cases of the hostile corpus, the
@@ -371,11 +372,15 @@ with ForkServer() as server:
     Path(folder, "m.py").write_text("def f(x):\\n    return x\\n"); os.chmod(Path(folder, "m.py"), 0o644)
     spec = WorkerSpec("m", folder + "/m.py", folder, None, Limits(), hide=({str(ROOT)!r},))
     n = {args.workers}
-    c0, t0 = usage(), time.perf_counter()
+    stat = lambda: sum(map(int, Path(f"/proc/{{server.proc.pid}}/stat").read_text().rsplit(")", 1)[1].split()[11:13]))
+    c0, t0, s0, g0 = usage(), time.perf_counter(), stat(), time.process_time()
     for _ in range(n):
         w = channel.spawn(spec); w.wait_ready(); w.close()
-    print(f"per worker: {{(usage() - c0) / n * 1000:.1f}} ms CPU, {{(time.perf_counter() - t0) / n * 1000:.1f}} ms wall"
-          f" (layers missing: {{w.missing_layers or 'none'}})")
+    total, server_ms = (usage() - c0) / n * 1000, (stat() - s0) / os.sysconf("SC_CLK_TCK") / n * 1000
+    grader_ms = (time.process_time() - g0) / n * 1000
+    print(f"per worker: {{total:.1f}} ms CPU, {{(time.perf_counter() - t0) / n * 1000:.1f}} ms wall"
+          f" (layers missing: {{w.missing_layers or 'none'}}); of the CPU: the fork server {{server_ms:.1f}} ms,"
+          f" this grader {{grader_ms:.1f}} ms, the worker and the kernel for it {{total - server_ms - grader_ms:.1f}} ms")
     w = channel.spawn(spec); w.wait_ready()
     c0, t0 = usage(), time.perf_counter()
     for _ in range(n * 10):
