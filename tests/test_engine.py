@@ -308,14 +308,9 @@ def test_as_root_the_server_forks_each_worker_itself_into_a_pid_namespace_of_its
     import re
     import signal
 
-    from grader.course.catalogue import Limits
     from grader.engine.forkclient import ForkServer
-    from grader.wire.spec import WorkerSpec
 
-    os.chmod(tmp_path, 0o755)
-    (tmp_path / "m.py").write_text("import os\n\n\ndef pid():\n    return os.getpid()\n")
-    os.chmod(tmp_path / "m.py", 0o644)
-    spec = WorkerSpec(module="m", source=str(tmp_path / "m.py"), scratch=str(tmp_path), probes=None, limits=Limits())
+    spec = _one_worker_spec(tmp_path, "import os\n\n\ndef pid():\n    return os.getpid()\n")
 
     def parent(pid):
         return int(re.search(r"^PPid:\s+(\d+)", Path(f"/proc/{pid}/status").read_text(), re.M).group(1))

@@ -217,9 +217,7 @@ class Children:
                 raise
         except OSError:  # out of descriptors: this worker is lost, the server goes on
             os.kill(pid, signal.SIGKILL)  # still our unreaped child: the pid is its own
-            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-            isolation.Cgroups.made(f"w{pid}").remove()
-            os.waitpid(pid, 0)
+            _take_down(pid, pid_ns)
             grader_end.close()
             os.close(status_r)
             os.close(status_w)
@@ -237,27 +235,33 @@ class Children:
             os._exit(1)
 
     def reap(self, pidfd: int) -> None:
-        """A worker ended: sweep its uid where no PID namespace did, read and remove its
-        cgroups, reap it, and tell the grader how it ended.
-
-        Reaped last: until then its pid is held (a zombie), so no other worker, of this
-        server or another, can be given that pid and with it the name of these cgroups."""
-        from grader.sandbox import isolation
+        """A worker ended (its pidfd is readable): take it down and tell the grader how it ended."""
         pid, status_w, pid_ns = self.live.pop(pidfd)
         self.sel.unregister(pidfd)
         os.close(pidfd)
-        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # ended: readable pidfd; not reaped yet
-        if not pid_ns:  # no PID namespace took a daemon down with it
-            kill_every_process_of(worker_uid(pid))
-        cgroups = isolation.Cgroups.made(f"w{pid}")
-        oom = cgroups.hit_memory_limit()
-        cgroups.remove()
-        _, status = os.waitpid(pid, 0)
+        status, oom = _take_down(pid, pid_ns)
         try:
             os.write(status_w, _ended(status, oom))
         except OSError:  # the grader is gone or closed its end
             pass
         os.close(status_w)
+
+
+def _take_down(pid: int, pid_ns: bool) -> tuple[int, bool]:
+    """Once the worker `pid` (the server's child) has ended: sweep its uid where no PID
+    namespace took its daemons down, read and remove its cgroups, then reap it; return its
+    wait status and whether it hit its memory limit. Reaped last: until then its pid is
+    held (a zombie), so no other worker, of this server or another, is given that pid and
+    with it the name of these cgroups."""
+    from grader.sandbox import isolation
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # ended, not reaped yet
+    if not pid_ns:
+        kill_every_process_of(worker_uid(pid))
+    cgroups = isolation.Cgroups.made(f"w{pid}")
+    oom = cgroups.hit_memory_limit()
+    cgroups.remove()
+    _, status = os.waitpid(pid, 0)
+    return status, oom
 
 
 def _pid_as_the_server_sees_it(pid_ns: bool) -> int:

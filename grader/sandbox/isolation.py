@@ -111,17 +111,26 @@ def enter_namespaces(names: tuple[str, ...] = tuple(NAMESPACES)) -> tuple[set[st
     return got, [f"{name} namespace" for name in wanted if name not in got]
 
 
+def _cgroup_v2() -> bool:
+    return (CGROUP_ROOT / "cgroup.controllers").is_file()
+
+
+def _cgroup_base(controller: str, v2: bool) -> Path:
+    """Where the grader's cgroups of `controller` live: one tree in v2, one per controller in v1."""
+    return CGROUP_ROOT / "grader" if v2 else CGROUP_ROOT / controller / "grader"
+
+
 class Cgroups:
     """Per-worker memory and pids cgroups (v1 or v2), made before the worker drops root."""
 
     def __init__(self, name: str, memory_bytes: int, pids: int) -> None:
         self.dirs: dict[str, Path] = {}
         self.missing: list[str] = []
-        v2 = self.v2 = (CGROUP_ROOT / "cgroup.controllers").is_file()
+        v2 = self.v2 = _cgroup_v2()
         limits = {"memory": ("memory.max" if v2 else "memory.limit_in_bytes", memory_bytes),
                   "pids": ("pids.max", pids)}
         for controller, (knob, value) in limits.items():
-            base = CGROUP_ROOT / "grader" if v2 else CGROUP_ROOT / controller / "grader"
+            base = _cgroup_base(controller, v2)
             path = base / name
             try:
                 base.mkdir(exist_ok=True)
@@ -143,10 +152,9 @@ class Cgroups:
     def made(cls, name: str) -> Cgroups:
         """The cgroups a worker made for itself under `name`, as its parent finds them after it ended."""
         found = cls.__new__(cls)
-        found.v2, found.missing = (CGROUP_ROOT / "cgroup.controllers").is_file(), []
-        bases = {"v2": CGROUP_ROOT / "grader"} if found.v2 else \
-            {c: CGROUP_ROOT / c / "grader" for c in ("memory", "pids")}
-        found.dirs = {c: base / name for c, base in bases.items() if (base / name).is_dir()}
+        found.v2, found.missing = _cgroup_v2(), []
+        paths = {c: _cgroup_base(c, found.v2) / name for c in (("v2",) if found.v2 else ("memory", "pids"))}
+        found.dirs = {c: path for c, path in paths.items() if path.is_dir()}
         return found
 
     def join(self) -> None:
