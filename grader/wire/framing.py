@@ -26,6 +26,11 @@ def send_frame(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(_LEN.pack(len(payload)) + payload)
 
 
+def send_frames(sock: socket.socket, payloads: list[bytes]) -> None:
+    """Send several frames with one system call (one wake-up of the reader)."""
+    sock.sendall(b"".join(_LEN.pack(len(p)) + p for p in payloads))
+
+
 def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: int | None = None) -> bytearray:
     """Read one frame; `deadline` is a time.monotonic() value (None waits forever)."""
     (size,) = _LEN.unpack(_recv_exact(sock, _LEN.size, deadline))
