@@ -96,6 +96,15 @@ def test_a_check_whose_calls_keep_changing_is_not_guessed_until_they_repeat():
     assert scripts.guess("c") == calls(("f", 3))
 
 
+def test_a_call_too_large_to_send_ahead_ends_the_guess_and_costs_no_memory():
+    scripts = CallScripts()
+    large = torch.zeros(lookahead.AHEAD_BYTES)
+    scripts.learn("c", calls(("f", 1), ("f", large), ("f", 2)))
+    assert scripts.guess("c") == calls(("f", 1))
+    scripts.learn("c", calls(("f", 1), ("f", large), ("f", 2)))
+    assert scripts.guess("c") == calls(("f", 1))  # the same calls again: no miss
+
+
 def test_a_checks_calls_reach_the_worker_before_the_check_makes_them(handle_of):
     scripts = CallScripts()
     scripts.learn("c", calls(("f", 1), ("f", 2), ("f", 3)))

@@ -45,7 +45,10 @@ class CallScripts:
 
     def learn(self, check_id: str, made: list[bytes]) -> None:
         """A run of the check made `made`. A check that stopped early made a prefix of its calls:
-        that is no miss, and the longer list is kept."""
+        that is no miss, and the longer list is kept. Calls up to the first too large to send
+        ahead are kept (a training set in a call is never guessed, nor what follows it)."""
+        large = next((i for i, payload in enumerate(made) if len(payload) > AHEAD_BYTES), None)
+        made = made[:large]
         known = self._calls.get(check_id)
         if known is not None and known[:len(made)] == made:
             self._misses[check_id] = 0
