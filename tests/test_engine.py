@@ -462,3 +462,63 @@ def test_killing_a_worker_that_ended_never_kills_the_process_given_its_pid(tmp_p
             if other is not None:
                 other.kill()
                 other.wait()
+
+
+FLOOD = '''\
+import os, socket, stat, struct
+
+
+def f(x):
+    return x
+
+
+def flood():
+    """Write answers of its own for ever and read no call."""
+    from grader.wire import transport
+
+    def is_socket(fd):
+        try:
+            return stat.S_ISSOCK(os.fstat(fd).st_mode)
+        except OSError:
+            return False
+
+    sock = socket.socket(fileno=os.dup(next(fd for fd in range(3, 64) if is_socket(fd))))
+    forged = transport.encode({"ok": 0})
+    while True:
+        sock.sendall(struct.pack("!Q", len(forged)) + forged)
+'''
+
+
+def test_a_worker_that_stops_reading_its_calls_cannot_block_the_grader(server, tmp_path):
+    """It answers calls it has not read, so the grader keeps sending until the socket's
+    buffer is full: that send now times out with the call instead of blocking for ever."""
+    import threading
+
+    import torch
+
+    from grader.engine.workers import FailureKind, WorkerFailure
+
+    channel = server.connect()
+    worker = channel.spawn(_one_worker_spec(tmp_path, FLOOD))
+    worker.wait_ready()
+    outcome: list = []
+
+    def calls() -> None:
+        try:
+            worker.call("flood", (), {}, 2.0)
+            for _ in range(200):
+                worker.call("f", (torch.zeros(2**18),), {}, 2.0)  # 1 MiB a call
+            outcome.append("never stopped")
+        except WorkerFailure as failure:
+            outcome.append(failure)
+
+    thread = threading.Thread(target=calls, daemon=True)
+    thread.start()
+    thread.join(60)
+    try:
+        assert not thread.is_alive(), "the grader blocked sending to a worker that reads nothing"
+        assert isinstance(outcome[0], WorkerFailure) and outcome[0].kind is FailureKind.TIMEOUT
+        assert "stopped reading" in outcome[0].message and not worker.alive
+    finally:
+        worker.close()
+        channel.close()

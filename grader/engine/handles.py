@@ -6,15 +6,14 @@ import functools
 import hashlib
 import os
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.engine.background import Task
-from grader.engine.lookahead import CallScripts, Lookahead
 from grader.engine.prestart import WorkerStart
-from grader.engine.workers import Channel, FailureKind, Worker, WorkerFailure, WorkerSpec, request
+from grader.engine.workers import Channel, FailureKind, Worker, WorkerFailure, WorkerSpec
 from grader.wire import boundary, transport
 
 OUTPUT_KEEP = 4096  # bytes of a student's output kept for the report, head and tail each
@@ -61,47 +60,7 @@ class StudentHandle(_ProbeCalls):
         self.notes: list[str] = []  # what loading the submission was like (notebook cells, magics)
         self._loaded_once = False
         self.calls: list[ProbeCall] = []  # the current check's calls, for diagnosis (the plugin resets it)
-        self._ending: list[Task] = []  # retired workers being reaped
-        # The check running now, the calls it made, and the calls guessed for it (lookahead.py).
-        self._check: tuple[str, CallScripts] | None = None
-        self._made: list[bytes] = []
-        self._ahead: Lookahead | None = None
-        self._guessed = False  # the guess for this check was sent, or cannot be any more
-
-    def begin_check(self, check_id: str, scripts: CallScripts) -> None:
-        """A check starts: the calls it made for earlier students go to the worker now, if it
-        is ready (else with the check's first call)."""
-        self._end_check(drop=True)
-        self._check, self._made, self._guessed = (check_id, scripts), [], False
-        if self._worker is not None or (self._start is not None and self._start.done()):
-            try:
-                self._guess(self._ensure_worker())
-            except WorkerFailure:
-                pass  # the check's first call meets the same failure and reports it
-
-    def _guess(self, worker: Worker) -> None:
-        if not self._guessed and self._check is not None:
-            self._guessed = True
-            check_id, scripts = self._check
-            guess = scripts.guess(check_id)
-            self._ahead = Lookahead(worker, guess) if guess else None
-
-    def _end_check(self, drop: bool) -> None:
-        """The check ended: learn its calls; read the answers of guesses it did not use (`drop`),
-        and replace a worker that does not give them promptly."""
-        if self._check is not None:
-            check_id, scripts = self._check
-            scripts.learn(check_id, self._made)
-            self._check = None
-        ahead, self._ahead = self._ahead, None
-        if drop and ahead is not None and ahead.pending and ahead.worker is self._worker and not ahead.drop():
-            self._replace_worker()
-
-    def _replace_worker(self) -> None:
-        """Stop the worker for a reason of the grader's own: no event, the next call starts another."""
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        self._ending: list[threading.Thread] = []  # retired workers being reaped
 
     def call(self, probe: str, *args: Any, _timeout: float | None = None, **kwargs: Any) -> Any:
         """Call `probe` in the student's worker; `_timeout` overrides the assignment's call limit."""
@@ -116,29 +75,13 @@ class StudentHandle(_ProbeCalls):
     def _call(self, probe: str, args: tuple, kwargs: dict, timeout: float | None) -> Any:
         worker = self._ensure_worker()
         assert self._spec is not None
-        limit = timeout if timeout is not None else self._spec.limits.call_timeout
-        payload = request(probe, args, kwargs)
-        self._made.append(payload)
-        self._guess(worker)
         try:
-            ahead = self._ahead
-            if ahead is not None and ahead.worker is worker:
-                if ahead.claim(payload):  # sent as a guess: its answer is the next in the pipe
-                    answer = worker.answer(probe, limit)
-                    ahead.top_up()
-                    return answer
-                self._ahead = None
-                if ahead.pending and not ahead.drop():
-                    self._replace_worker()
-                    worker = self._ensure_worker()
-            worker.send(payload)
-            return worker.answer(probe, limit)
+            return worker.call(probe, args, kwargs, timeout if timeout is not None else self._spec.limits.call_timeout)
         except WorkerFailure as failure:
             if not worker.alive:
                 self.events.append(failure.kind)
                 worker.close()
                 self._worker = None
-                self._ahead = None
             raise in_students_words(failure, probe, self._spec.probes) from None
 
     def prestart(self) -> None:
@@ -203,22 +146,20 @@ class StudentHandle(_ProbeCalls):
     def retire(self) -> None:
         """This student's checks are done: kill the worker now, hear of its end in the
         background (close() waits for that)."""
-        self._end_check(drop=False)  # the worker goes: what it still owes does not matter
         if self._worker is not None:
             self._ending.append(self._worker.close_in_background())
             self._worker = None
 
     def close(self) -> None:
         """Stop the worker, and one still starting (its student's grading ended or was cancelled)."""
-        self._end_check(drop=False)
         if self._start is not None:
             self._start.cancel()
             self._start = None
         if self._worker is not None:
             self._worker.close()
             self._worker = None
-        for ending in self._ending:
-            ending.wait()
+        for thread in self._ending:
+            thread.join()
         self._ending.clear()
 
 

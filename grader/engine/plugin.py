@@ -22,7 +22,6 @@ import torch
 from grader.authoring.checks import CheckFailure, hidden_check, without_expected_values
 from grader.engine.diagnosis import KnownMistake, diagnose
 from grader.engine.handles import ExpectedValues, ProbeCall, StudentHandle
-from grader.engine.lookahead import CallScripts
 from grader.engine.workers import FailureKind, WorkerFailure
 from grader.errors import GraderError
 from grader.results import CheckResult, Status
@@ -57,7 +56,6 @@ class GraderPlugin:
         self._first: int | None = None  # the student whose checks run first
         self._next: dict[int, int] = {}  # student -> the one whose checks run next
         self.handles: dict[str, StudentHandle] = {}
-        self._scripts = CallScripts()  # each check's calls, sent ahead to the next student's worker
         self.results: dict[str, list[CheckResult]] = {name: [] for name, _ in targets}
         self.collect_errors: list[str] = []
         self.seconds: dict[str, float] = {name: 0.0 for name, _ in targets}  # each student's own time
@@ -102,7 +100,6 @@ class GraderPlugin:
             if index in self._next:  # the next student's worker starts while this one's checks run
                 self._handle(self._next[index]).prestart()
         self._open[1].calls = []  # this check's calls only
-        self._open[1].begin_check(request.node.nodeid.rsplit("[", 1)[0], self._scripts)
         return self._open[1]
 
     def _handle(self, index: int) -> StudentHandle:

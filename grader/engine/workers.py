@@ -10,14 +10,14 @@ import os
 import signal
 import socket
 import struct
+import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader.engine.background import Task, in_background
 from grader.errors import GraderError
 from grader.wire import boundary, transport
-from grader.wire.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame, send_frames
+from grader.wire.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame
 from grader.wire.spec import FailureKind, SpecError, WorkerEnded, WorkerSpec, WorkerStarted
 
 __all__ = ["FailureKind", "ServerChannel", "Worker", "WorkerFailure", "WorkerSpec", "failure_from_error"]
@@ -130,18 +130,12 @@ class ServerChannel:
         self.sock.close()
 
 
-def request(probe: str, args: tuple, kwargs: dict) -> bytes:
-    """A probe call as the worker reads it; the same call always gives the same bytes."""
-    return transport.encode({"probe": probe, "args": list(args), "kwargs": kwargs})
-
-
 class Worker:
     """One sandboxed process running one student's module for one assignment."""
 
     def __init__(self, spec: WorkerSpec, sock: socket.socket, supervision: Supervision) -> None:
         self.spec = spec
         self.sock = sock
-        _limit_sends(sock, spec.limits.call_timeout)
         self.supervision = supervision
         first = supervision.started()
         self.pid = first.pid
@@ -181,25 +175,19 @@ class Worker:
 
     def call(self, probe: str, args: tuple, kwargs: dict, timeout: float) -> Any:
         """Run a probe in the worker and return its decoded plain-data result."""
-        self.send(request(probe, args, kwargs))
-        return self.answer(probe, timeout)
-
-    def send(self, *payloads: bytes) -> None:
-        """Send encoded calls (`request`), in one go; their answers are read with `answer`, in order."""
         if not self.alive:
             raise WorkerFailure(FailureKind.DEAD, "the worker is no longer running")
+        request = transport.encode({"probe": probe, "args": list(args), "kwargs": kwargs})
         try:
-            send_frames(self.sock, list(payloads))
-        except (BlockingIOError, TimeoutError):  # SO_SNDTIMEO: the worker stopped reading its calls
+            # A deadline on the send too: a worker can write answers to calls it never reads,
+            # and the grader would keep sending until the socket's buffer is full, then block.
+            send_frame(self.sock, request, time.monotonic() + timeout)
+        except FrameTimeout:
             self.kill()
-            raise WorkerFailure(FailureKind.RESULT, "the worker stopped reading the grader's calls") from None
+            raise WorkerFailure(FailureKind.TIMEOUT, f"{probe}() timed out after {timeout:g} s (the worker "
+                                "stopped reading the grader's calls)") from None
         except OSError:
             raise self._death() from None
-
-    def answer(self, probe: str, timeout: float) -> Any:
-        """The answer to the oldest call sent and not yet answered (`probe` names it in messages)."""
-        if not self.alive:
-            raise WorkerFailure(FailureKind.DEAD, "the worker is no longer running")
         try:
             reply = self._receive(timeout)
         except FrameTimeout:
@@ -283,30 +271,17 @@ class Worker:
             self.kill()
             self.supervision.close()
 
-    def close_in_background(self) -> Task:
+    def close_in_background(self) -> threading.Thread:
         """Hang up and kill now; hear of the end (its parent reaps the worker, removes its
-        cgroups: milliseconds) in the background, while the next student's checks run. Wait
-        for the task before anyone relies on the worker being gone."""
+        cgroups: milliseconds) in a thread, while the next student's checks run. Join it
+        before anyone relies on the worker being gone."""
         try:
             self.sock.close()
         finally:
             self._signal_kill()
-        return in_background(self.close)
-
-
-def _limit_sends(sock: socket.socket, seconds: float) -> None:
-    """A send to a worker that no longer reads its calls fails after `seconds` instead of
-    blocking the grader for ever: a worker can answer calls it has not read (its own
-    frames), so the grader keeps sending while the socket's buffer fills. Every legitimate
-    send fits in the buffer or is read as it goes. Where the option is missing (Windows),
-    sends block as before."""
-    if os.name != "posix":
-        return
-    whole = int(max(seconds, 1.0)) + 1
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("@ll", whole, 0))
-    except OSError:
-        pass
+        thread = threading.Thread(target=self.close, name="grader-worker-end", daemon=True)
+        thread.start()
+        return thread
 
 
 _KIND_TEXT = {

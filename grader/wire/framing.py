@@ -10,7 +10,7 @@ _LEN = struct.Struct("!Q")
 
 
 class FrameTimeout(Exception):
-    """No complete frame arrived before the deadline."""
+    """No complete frame arrived (or left) before the deadline."""
 
 
 class PeerClosed(Exception):
@@ -21,14 +21,23 @@ class FrameTooLarge(Exception):
     """The peer announced a frame over the receiving side's cap."""
 
 
-def send_frame(sock: socket.socket, payload: bytes) -> None:
-    """Send `payload` as one frame: its length, then its bytes."""
-    sock.sendall(_LEN.pack(len(payload)) + payload)
-
-
-def send_frames(sock: socket.socket, payloads: list[bytes]) -> None:
-    """Send several frames with one system call (one wake-up of the reader)."""
-    sock.sendall(b"".join(_LEN.pack(len(p)) + p for p in payloads))
+def send_frame(sock: socket.socket, payload: bytes, deadline: float | None = None) -> None:
+    """Send `payload` as one frame: its length, then its bytes; FrameTimeout if the reader
+    has not taken it all by `deadline` (a time.monotonic() value; None waits for ever)."""
+    data = _LEN.pack(len(payload)) + payload
+    if deadline is None or not hasattr(socket, "MSG_DONTWAIT"):  # Windows: blocking, as before
+        sock.sendall(data)
+        return
+    view, sent = memoryview(data), 0
+    while sent < len(data):
+        try:
+            sent += sock.send(view[sent:], socket.MSG_DONTWAIT)
+            continue
+        except BlockingIOError:
+            pass
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([], [sock], [], left)[1]:
+            raise FrameTimeout()
 
 
 def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: int | None = None) -> bytearray:
