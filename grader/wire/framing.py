@@ -32,12 +32,8 @@ def send_frame(sock: socket.socket, payload: bytes, deadline: float | None = Non
     while sent < len(data):
         try:
             sent += sock.send(view[sent:], socket.MSG_DONTWAIT)
-            continue
         except BlockingIOError:
-            pass
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([], [sock], [], left)[1]:
-            raise FrameTimeout()
+            _wait(sock, deadline, writing=True)
 
 
 def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: int | None = None) -> bytearray:
@@ -54,12 +50,18 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearra
     view, got = memoryview(buf), 0
     while got < n:
         if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([sock], [], [], left)[0]:
-                raise FrameTimeout()
+            _wait(sock, deadline, writing=False)
         count = sock.recv_into(view[got:], min(n - got, 1 << 20))
         if not count:
             raise PeerClosed()
         got += count
     view.release()
     return buf
+
+
+def _wait(sock: socket.socket, deadline: float, writing: bool) -> None:
+    """Until `sock` can be read (or written); FrameTimeout once `deadline` has passed."""
+    left = deadline - time.monotonic()
+    readers, writers = ([], [sock]) if writing else ([sock], [])
+    if left <= 0 or not any(select.select(readers, writers, [], left)[:2]):
+        raise FrameTimeout()
