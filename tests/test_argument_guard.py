@@ -34,6 +34,23 @@ def test_in_place_division_is_named_by_the_students_own_argument_name():
     assert changes(lambda x: x / x.sum(dim=1, keepdim=True), torch.rand(3, 3) + 0.1) == []
 
 
+def test_a_function_replaced_between_calls_is_named_by_its_own_arguments():
+    """The guard keeps each name's parameter names between calls (inspect.signature costs
+    more than a small call); a student module that rebinds the name gets the new ones."""
+    guard = ArgumentGuard()
+
+    def first(rows):
+        rows += 1
+
+    def second(table):
+        table += 1
+
+    for fn, name in ((first, "rows"), (first, "rows"), (second, "table"), (first, "rows")):
+        guard.start_call()
+        guard.wrap("f", fn)(torch.zeros(2))
+        assert [c.argument for c in guard.changes] == [name]
+
+
 def test_each_part_of_a_tensor_and_a_module_is_watched():
     def touch_grad(t):
         t.grad = torch.ones_like(t)

@@ -111,3 +111,45 @@ def test_a_blob_serves_one_value_only():
 def test_the_number_of_blobs_is_capped_before_they_are_cut():
     with pytest.raises(transport.AnswerTooLarge, match="too many tensors"):
         transport.decode(_message(b"null", [b"x"] * (transport.MAX_BLOBS + 1)))
+
+
+def test_the_bytes_of_an_encoding_do_not_change():
+    """Stored expected values are keyed by a hash of the encoded arguments (handles.call_key),
+    in released repositories too: a faster encoder must write the very same bytes. The
+    digests were taken from the encoder before its plain-item shortcut (issue 20)."""
+    import hashlib
+
+    import numpy as np
+
+    with_blobs = [[1, 2.5, "a", None, True, float("nan")], (3, [4, (5, -0.0)]),
+                  {"k": [torch.arange(6).reshape(2, 3)], 1: (torch.float64, torch.device("cpu"))},
+                  np.arange(3, dtype=np.int16), torch.Size([2, 3]), [[[]]], ()]
+    plain = {"probe": "from_data", "args": [[[1, 2], [3, 4.5]], (1, "x")], "kwargs": {"dtype": None}}
+    assert hashlib.sha256(transport.encode(with_blobs)).hexdigest() == \
+        "2d6bd61a16fdcb06a5bba05ab4d66c0fcf63fc100e6d67f1f7901cc7b3fb7b72"
+    assert hashlib.sha256(transport.encode(plain)).hexdigest() == \
+        "4ebb5349bd5835f59f6c366754ef9c8de8980e492699d3bc6d24474a3af4ee60"
+
+
+def _nested(depth: int) -> list:
+    value: list = [1, 2.5]
+    for _ in range(depth):
+        value = [value, 3]
+    return value
+
+
+def test_nesting_is_capped_both_ways():
+    """Containers nested deeper than MAX_DEPTH are refused when encoding and when decoding
+    (a hostile answer must not recurse the grader to its limit); plain items inside the
+    deepest allowed list are fine."""
+    assert transport.decode(transport.encode(_nested(transport.MAX_DEPTH))) == _nested(transport.MAX_DEPTH)
+    with pytest.raises(TransportError, match="too deeply"):
+        transport.encode(_nested(transport.MAX_DEPTH + 1))
+    deep = transport.encode(_nested(transport.MAX_DEPTH))
+    # The same message one list deeper, written by hand as a worker could: "[" + header + ",3]".
+    head_len, blob_len = transport.HEADER.unpack_from(deep, 0)
+    header, offsets = deep[transport.HEADER.size:transport.HEADER.size + head_len].split(b"\n")
+    deeper_head = b"[" + header + b",3]\n" + offsets
+    deeper = transport.HEADER.pack(len(deeper_head), blob_len) + deeper_head
+    with pytest.raises(TransportError, match="too deeply"):
+        transport.decode(deeper)

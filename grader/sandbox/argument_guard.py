@@ -76,6 +76,9 @@ class ArgumentGuard:
     def __init__(self) -> None:
         self.allowed: dict[str, dict[str, int]] = {}
         self.changes: list[Change] = []
+        # name -> (the function, its parameter names): inspect.signature costs more than
+        # the rest of a small probe call, and the same function is wrapped call after call.
+        self._names: dict[str, tuple[Callable[..., Any], list[str]]] = {}
 
     def declare(self, mutates: Mapping[str, Mapping[str, int]]) -> None:
         """Read an assignment's MUTATES: function name -> {argument name: position}."""
@@ -88,7 +91,10 @@ class ArgumentGuard:
     def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         """`fn` as before, except that a change to an argument it may not change is recorded."""
         allowed = self.allowed.get(name, {})
-        names = _parameter_names(fn)  # once: a probe may call the function many times
+        known = self._names.get(name)
+        if known is None or known[0] is not fn:  # held, so `is` cannot match a new object at an old address
+            known = self._names[name] = (fn, _parameter_names(fn))
+        names = known[1]
 
         def guarded(*args: Any, **kwargs: Any) -> Any:
             before = [(label, value, state) for label, value in _watched(names, args, kwargs, allowed)

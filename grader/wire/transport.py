@@ -21,6 +21,10 @@ HEADER = struct.Struct("!II")  # header length, blob length
 # Bound once, when the fork server imports this module: student code that patches
 # json.dumps later in its worker cannot break (or forge) its own answers this way.
 _dumps, _loads = json.dumps, json.loads
+# json.dumps builds a new encoder for every call with separators; this one is made once
+# (the same text: the expected values' keys are hashes of these bytes).
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+_PLAIN = (str, int, bool, type(None))  # values that encode and decode as themselves
 DEFAULT_MAX_BYTES = 64 * 2**20
 MAX_DEPTH = 32
 # Caps on a message's JSON header, checked before json.loads: 3 bytes of `{},` cost
@@ -87,18 +91,18 @@ class _Encoder:
         return len(self.blobs) - 1
 
     def encode(self, v: Any, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            raise TransportError("result is nested too deeply")
         t = type(v)
         # Exact type checks: subclasses of int/str/float may override anything.
-        if v is None or t is bool or t is int or t is str:
-            return v
+        if v is None or t is bool or t is int or t is str or (t is float and math.isfinite(v)):
+            return v  # plain values are not a level of nesting, as in _decode
+        if depth > MAX_DEPTH:
+            raise TransportError("result is nested too deeply")
         if t is float:
-            return v if math.isfinite(v) else {"$float": repr(v)}
-        if t is list:
-            return [self.encode(x, depth + 1) for x in v]
+            return {"$float": repr(v)}
+        if t is list:  # plain items inline: lists of numbers are most of what probes pass
+            return [x if type(x) in _PLAIN else self.encode(x, depth + 1) for x in v]
         if t is tuple or t is torch.Size:
-            return {"$tuple": [self.encode(x, depth + 1) for x in v]}
+            return {"$tuple": [x if type(x) in _PLAIN else self.encode(x, depth + 1) for x in v]}
         if t is dict:
             return {"$dict": [[self.encode(k, depth + 1), self.encode(x, depth + 1)] for k, x in v.items()]}
         if t is torch.dtype:
@@ -144,9 +148,9 @@ class TensorLike:
 def encode(value: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Serialise plain data; unknown types become Opaque markers."""
     enc = _Encoder(max_bytes)
-    header = _dumps(enc.encode(value), separators=(",", ":")).encode()
+    header = _compact(enc.encode(value)).encode()
     body = b"".join(enc.blobs)
-    offsets = _dumps([len(b) for b in enc.blobs]).encode()
+    offsets = _dumps([len(b) for b in enc.blobs]).encode() if enc.blobs else b"[]"
     head = header + b"\n" + offsets
     return HEADER.pack(len(head), len(body)) + head + body
 
@@ -201,19 +205,19 @@ def _check_containers(head: bytes) -> None:
 
 
 def _decode(v: Any, blobs: list[bytes | None], depth: int) -> Any:
+    if type(v) in _DECODED:
+        return v  # plain values are not a level of nesting, as in _Encoder.encode
     if depth > MAX_DEPTH:
         raise TransportError("message nested too deeply")
-    if v is None or type(v) in (bool, int, float, str):
-        return v
     if type(v) is list:
-        return [_decode(x, blobs, depth + 1) for x in v]
+        return [x if type(x) in _DECODED else _decode(x, blobs, depth + 1) for x in v]
     if type(v) is not dict or len(v) != 1:
         raise TransportError("unknown value in message")
     (tag, body), = v.items()
     if tag == "$float":
         return float(body)
     if tag == "$tuple":
-        return tuple(_decode(x, blobs, depth + 1) for x in body)
+        return tuple(x if type(x) in _DECODED else _decode(x, blobs, depth + 1) for x in body)
     if tag == "$dict":
         out = {}
         for k, x in body:
@@ -236,6 +240,9 @@ def _decode(v: Any, blobs: list[bytes | None], depth: int) -> Any:
     if tag == "$npscalar":
         return np.frombuffer(_take(blobs, body["blob"]), dtype=_np_dtype(body["dtype"]))[0]
     raise TransportError(f"unknown tag {tag!r}")
+
+
+_DECODED = (*_PLAIN, float)  # what json.loads gives that stands for itself
 
 
 def _hashable(key: Any) -> bool:
