@@ -153,11 +153,12 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
         with _engine(warm_up) as server:
             from grader.course.submission import assignments_here
             from grader.engine.grading import Grader
+            from grader.engine.placement import placement_for
             from grader.engine.watch import check_once, watch
             from grader.reports.terminal import student_text_printer, use_color
 
             color = use_color(sys.stdout.isatty())
-            with Grader(c, server, include_hidden=False, cache_expected=True) as grader, \
+            with Grader(c, server, include_hidden=False, cache_expected=True, placement=placement_for(server)) as grader, \
                     student_text_printer() as show:
                 if watching:  # the named ones, or all: a file created later is checked too
                     # Ctrl-C is the only way out: honour it even where SIGINT came in ignored (`cmd &`).
@@ -215,6 +216,7 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
         from grader.course.submission import list_entries, read_submission
         from grader.engine import regrade
         from grader.engine.grading import Grader, grade_batch
+        from grader.engine.placement import placement_for
         from grader.reports import html_report
         from grader.reports.outputs import check_junit_path, reserved_names, write_batch
 
@@ -245,7 +247,10 @@ def grade(submissions: Path, out: Path, jobs: int, assignment_ids: tuple[str, ..
         started = time.monotonic()
         total = len(todo) * len(assignments)
         expected = dict(plan.expected)  # the Grader adds what it records to this dict
-        with Grader(c, server, hide=(submissions.resolve(), out.resolve()), expected_values=expected) as grader:
+        # One grading process (a pool's share the CPUs, a cluster's are elsewhere): placed (placement.py).
+        placement = placement_for(server, min(jobs, total)) if client is None else None
+        with Grader(c, server, hide=(submissions.resolve(), out.resolve()), expected_values=expected,
+                    placement=placement) as grader:
             def run(progress: Any = None) -> list:
                 if not todo:  # nothing changed
                     return []
@@ -377,11 +382,12 @@ def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
 
     with _engine() as server:
         from grader.engine.grading import Grader
+        from grader.engine.placement import placement_for
         from grader.engine.validation import validate_assignment
 
         c = load_course(course)
         rows = []
-        with Grader(c, server) as grader:
+        with Grader(c, server, placement=placement_for(server)) as grader:
             for a in c.select(assignment_ids):
                 rows += validate_assignment(grader, a)
     width = max(len(r.case) for r in rows)
@@ -439,6 +445,7 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     with _engine(few_workers_warm_up(_sources(c, folder, ()))) as server:
         from grader.course.submission import assignments_here, read_submission
         from grader.engine.grading import Grader, targets_for
+        from grader.engine.placement import placement_for
         from grader.files import write_atomic
         from grader.reports import github, gradescope
         from grader.reports.junit import to_junit
@@ -450,7 +457,8 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
         student = os.environ.get("GITHUB_ACTOR") or folder.name
         sub = read_submission(student, folder, [a.id for a in assignments], c.stubs())
         started = time.monotonic()
-        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),), cache_expected=True) as grader:
+        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),), cache_expected=True,
+                    placement=placement_for(server)) as grader:
             graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in assignments)
     result = StudentResult(student, graded, seconds=time.monotonic() - started)
     write_atomic(out / "results.json", gradescope.dumps(result))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.engine.placement import Placement
 from grader.engine.prestart import WorkerStart
 from grader.engine.workers import Channel, FailureKind, Worker, WorkerFailure, WorkerSpec
 from grader.wire import boundary, transport
@@ -49,9 +50,10 @@ class StudentHandle(_ProbeCalls):
     """
 
     def __init__(self, channel: Channel | None, spec: WorkerSpec | None,
-                 unavailable: WorkerFailure | None = None) -> None:
+                 unavailable: WorkerFailure | None = None, placement: Placement | None = None) -> None:
         self._channel = channel
         self._spec = spec
+        self._placement = placement  # placed: the worker answers on placement.home, is killed on the rest
         self._worker: Worker | None = None
         self._start: WorkerStart | None = None  # a worker starting in the background
         self.unavailable = unavailable
@@ -147,7 +149,7 @@ class StudentHandle(_ProbeCalls):
         """This student's checks are done: kill the worker now, hear of its end in the
         background (close() waits for that)."""
         if self._worker is not None:
-            self._ending.append(self._worker.close_in_background())
+            self._ending.append(self._worker.close_in_background(self._placement.rest if self._placement else None))
             self._worker = None
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from grader.engine.placement import move
 from grader.errors import GraderError
 from grader.wire import boundary, transport
 from grader.wire.framing import FrameTimeout, FrameTooLarge, PeerClosed, recv_frame, send_frame
@@ -271,12 +272,15 @@ class Worker:
             self.kill()
             self.supervision.close()
 
-    def close_in_background(self) -> threading.Thread:
-        """Hang up and kill now; hear of the end (its parent reaps the worker, removes its
+    def close_in_background(self, cpus: frozenset[int] | None = None) -> threading.Thread:
+        """Hang up and kill now, on `cpus` when given (placement: its teardown is then not on
+        the grader's CPU); hear of the end (its parent reaps the worker, removes its
         cgroups: milliseconds) in a thread, while the next student's checks run. Join it
         before anyone relies on the worker being gone."""
         try:
             self.sock.close()
+            if cpus and self.alive:  # alive: not yet reaped, so the pid is still this worker's
+                move(self.pid, cpus)
         finally:
             self._signal_kill()
         thread = threading.Thread(target=self.close, name="grader-worker-end", daemon=True)

@@ -285,6 +285,11 @@ def worker_main(sock: socket.socket, spec: WorkerSpec, uid: int | None, cgroups:
         except BaseException as exc:  # noqa: BLE001 - whatever import does is the student's
             send_frame(sock, transport.encode({"import_error": describe_exception(exc, student_file)}))
             os._exit(0)
+        if spec.cpu is not None:  # the grader's CPU, now that the import's work is done (placement)
+            try:
+                os.sched_setaffinity(0, {spec.cpu})
+            except OSError:  # a cpuset without it: stay where the server runs
+                pass
         send_frame(sock, transport.encode({"ready": True, "notes": notes}))
         serve(sock, student, probes, student_file, spec.limits.result_mb * 2**20)
     except BaseException:  # noqa: BLE001 - the worker must never fall back into the server loop

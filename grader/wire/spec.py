@@ -192,6 +192,7 @@ class WorkerSpec(Message):
     hide: tuple[str, ...] = ()  # folders the worker must not see (course, outputs, submissions)
     notebook: bool = False  # `source` is the JSON list of a notebook's code cells
     display_name: str = ""  # the file as the student named it, for messages
+    cpu: int | None = None  # the grader's CPU, where the worker moves once ready (grader/engine/placement.py)
 
     TAG: ClassVar[str] = "spec"
 
