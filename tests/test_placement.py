@@ -63,8 +63,9 @@ def test_placed_moves_this_thread_and_the_server_and_puts_them_back(sleeper):
     assert os.sched_getaffinity(sleeper.pid) == cpus
 
 
-# The reference, except that describe() fails unless the module was imported on the fork
-# server's CPUs and the call runs on the grader's.
+# The reference, except that describe() fails unless the call runs on the grader's CPU
+# and the module was imported while placed (on the server's CPUs, or on the grader's once
+# the grader waits for it).
 WHERE = """
 import os as _os
 _IMPORTED_ON = _os.sched_getaffinity(0)
@@ -72,13 +73,35 @@ _describe = describe
 
 
 def describe(t):
-    if _IMPORTED_ON != {rest} or _os.sched_getaffinity(0) != {{{home}}}:
+    if _IMPORTED_ON not in ({rest}, {{{home}}}) or _os.sched_getaffinity(0) != {{{home}}}:
         raise RuntimeError(f"imported on {{sorted(_IMPORTED_ON)}}, called on {{sorted(_os.sched_getaffinity(0))}}")
     return _describe(t)
 """
 
+# An import that takes a while: it ends as soon as it runs on the grader's CPU, or after 5 s.
+SLOW_IMPORT = """
+import os as _os
+import time as _time
+_deadline = _time.monotonic() + 5
+while _os.sched_getaffinity(0) != {{{home}}} and _time.monotonic() < _deadline:
+    _time.sleep(0.01)
+_MOVED = _os.sched_getaffinity(0) == {{{home}}}
+_describe = describe
 
-def test_a_worker_imports_on_the_servers_cpus_and_answers_on_the_graders(course, server, fork_grader, monkeypatch):
+
+def describe(t):
+    if not _MOVED:
+        raise RuntimeError("the import stayed on the server's CPUs while the grader waited")
+    return _describe(t)
+"""
+
+
+def _describe_status(result):
+    return {c.check_id: c.status for c in result.checks}["describe"]
+
+
+def test_a_worker_answers_on_the_graders_cpu_and_is_sent_back_before_its_kill(course, server, fork_grader,
+                                                                              monkeypatch):
     from grader.engine import workers
 
     moved: list[tuple[int, set[int]]] = []  # workers sent back to the server's CPUs before their kill
@@ -93,10 +116,22 @@ def test_a_worker_imports_on_the_servers_cpus_and_answers_on_the_graders(course,
         # Two students: the first one's worker is retired while the second one's checks run.
         results = placed_grader.grade(course.get("tensor_creation"), [Target("a", file), Target("b", file)])
     for result in results:
-        assert {c.check_id: c.status for c in result.checks}["describe"] is Status.PASSED, result.checks
+        assert _describe_status(result) is Status.PASSED, result.checks
         assert result.score == result.max_score
     assert os.sched_getaffinity(0) == cpus and os.sched_getaffinity(server.proc.pid) == cpus  # put back
     assert moved and all(to == set(placement.rest) for _, to in moved)
     # Unplaced, the same file fails: the check above can tell.
     unplaced = grade_source(fork_grader, "tensor_creation", source)
-    assert {c.check_id: c.status for c in unplaced.checks}["describe"] is not Status.PASSED
+    assert _describe_status(unplaced) is not Status.PASSED
+
+
+def test_a_worker_the_grader_waits_for_imports_on_the_graders_cpu(course, server, fork_grader):
+    """While the grader waits for an import its own CPU is idle: the import moves there."""
+    placement = placement_for(server, environ={})
+    assert placement is not None
+    source = (ROOT / "reference" / "tensor_creation.py").read_text() + SLOW_IMPORT.format(home=placement.home)
+    with Grader(course, server, placement=placement, expected_values=fork_grader.expected_values) as placed_grader:
+        result = grade_source(placed_grader, "tensor_creation", source)
+    assert _describe_status(result) is Status.PASSED, result.checks
+    # Unplaced, the import stays where it is and says so.
+    assert _describe_status(grade_source(fork_grader, "tensor_creation", source)) is not Status.PASSED

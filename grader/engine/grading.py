@@ -225,10 +225,7 @@ def run_assignment(channel: Channel, assignment: Assignment, targets: list[Targe
             for i, t in enumerate(graded)]
         files = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden
                                               and assignment.hidden_checks.is_file() else [])
-        # Placed, workers start on CPUs of their own: two ahead absorb a slow start (A/B: 20.2 -> 18.6 ms
-        # per student); unplaced, the second competes with the grader (23.7 -> 24.6).
-        plugin = GraderPlugin(factories, expected, assignment.hidden_checks, hidden_key, known, recorded, only,
-                              ahead=1 if placement is None else 2)
+        plugin = GraderPlugin(factories, expected, assignment.hidden_checks, hidden_key, known, recorded, only)
         try:
             # Rooted at the course so each assignment's check modules get their own names.
             run_suite(files, plugin, assignment.folder.parent.parent)

@@ -42,9 +42,8 @@ class GraderPlugin:
                  hidden_file: Path | None, hidden_key: bytes,
                  known: dict[str, list[KnownMistake]] | None = None,
                  recorded: dict[str, dict[str, list[ProbeCall]]] | None = None,
-                 only: dict[str, set[str]] | None = None, ahead: int = 1) -> None:
+                 only: dict[str, set[str]] | None = None) -> None:
         self._targets = targets
-        self._ahead = ahead  # how many students' workers start while a student's checks run
         self._expected = expected
         self._known = known or {}  # check id -> the known mistakes that fail it
         # When given: filled with each target's failed checks and their calls (recording mutants).
@@ -55,7 +54,7 @@ class GraderPlugin:
         self._hidden_key = hidden_key  # Course.hidden_key: the secret never reaches the checks
         self._open: tuple[int, StudentHandle] | None = None
         self._first: int | None = None  # the student whose checks run first
-        self._after: dict[int, list[int]] = {}  # student -> the ones whose workers start with its checks
+        self._next: dict[int, int] = {}  # student -> the one whose checks run next
         self.handles: dict[str, StudentHandle] = {}
         self.results: dict[str, list[CheckResult]] = {name: [] for name, _ in targets}
         self.collect_errors: list[str] = []
@@ -81,7 +80,7 @@ class GraderPlugin:
         items.sort(key=lambda item: _params(item).get("student", 0))
         # Students in the order their checks run, and after each the one to start next.
         order = list(dict.fromkeys(_params(item)["student"] for item in items if "student" in _params(item)))
-        self._after = {s: order[i + 1:i + 1 + self._ahead] for i, s in enumerate(order)}
+        self._next = dict(zip(order, order[1:]))
         self._first = order[0] if order else None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -98,8 +97,8 @@ class GraderPlugin:
             self._open = None
         if self._open is None:
             self._open = (index, self._handle(index))
-            for later in self._after.get(index, ()):  # the next students' workers start while this one's checks run
-                self._handle(later).prestart()
+            if index in self._next:  # the next student's worker starts while this one's checks run
+                self._handle(self._next[index]).prestart()
         self._open[1].calls = []  # this check's calls only
         return self._open[1]
 

@@ -23,20 +23,28 @@ class WorkerStart:
         self.worker: Worker | None = None  # set once spawned, even if its import then fails
         self._error: BaseException | None = None
         self._cancelled = False
+        self._spawned = threading.Event()  # set once spawning is over, worker or not
         self._thread = threading.Thread(target=self._run, args=(channel, spec), name="grader-worker-start",
                                         daemon=True)
         self._thread.start()
 
     def _run(self, channel: Channel, spec: WorkerSpec) -> None:
         try:
-            with _SPAWN_LOCK:
-                worker = channel.spawn(spec)
-            self.worker = worker
+            try:
+                with _SPAWN_LOCK:
+                    self.worker = worker = channel.spawn(spec)
+            finally:
+                self._spawned.set()
             if self._cancelled:  # cancel() ran while the spawn was under way
                 worker.kill()
             worker.wait_ready()
         except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
             self._error = exc
+
+    def importing(self) -> Worker | None:
+        """The worker, once spawned (milliseconds), if it is still importing the module."""
+        self._spawned.wait()
+        return self.worker if self._thread.is_alive() and self.worker is not None and self.worker.alive else None
 
     def wait(self) -> Worker:
         """The ready worker; raises what starting it raised (WorkerFailure, GraderError)."""
