@@ -153,12 +153,11 @@ def check(ids: tuple[str, ...], folder: Path, watching: bool, course: Path | Non
         with _engine(warm_up) as server:
             from grader.course.submission import assignments_here
             from grader.engine.grading import Grader
-            from grader.engine.placement import placement_for
             from grader.engine.watch import check_once, watch
             from grader.reports.terminal import student_text_printer, use_color
 
             color = use_color(sys.stdout.isatty())
-            with Grader(c, server, include_hidden=False, cache_expected=True, placement=placement_for(server)) as grader, \
+            with Grader(c, server, include_hidden=False, cache_expected=True) as grader, \
                     student_text_printer() as show:
                 if watching:  # the named ones, or all: a file created later is checked too
                     # Ctrl-C is the only way out: honour it even where SIGINT came in ignored (`cmd &`).
@@ -382,12 +381,11 @@ def validate(assignment_ids: tuple[str, ...], course: Path | None) -> None:
 
     with _engine() as server:
         from grader.engine.grading import Grader
-        from grader.engine.placement import placement_for
         from grader.engine.validation import validate_assignment
 
         c = load_course(course)
         rows = []
-        with Grader(c, server, placement=placement_for(server)) as grader:
+        with Grader(c, server) as grader:
             for a in c.select(assignment_ids):
                 rows += validate_assignment(grader, a)
     width = max(len(r.case) for r in rows)
@@ -445,7 +443,6 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
     with _engine(few_workers_warm_up(_sources(c, folder, ()))) as server:
         from grader.course.submission import assignments_here, read_submission
         from grader.engine.grading import Grader, targets_for
-        from grader.engine.placement import placement_for
         from grader.files import write_atomic
         from grader.reports import github, gradescope
         from grader.reports.junit import to_junit
@@ -457,8 +454,7 @@ def ci(folder: Path, out: Path, fail_under: float | None, hidden: Path | None, c
         student = os.environ.get("GITHUB_ACTOR") or folder.name
         sub = read_submission(student, folder, [a.id for a in assignments], c.stubs())
         started = time.monotonic()
-        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),), cache_expected=True,
-                    placement=placement_for(server)) as grader:
+        with Grader(c, server, include_hidden=hidden is not None, hide=(out.resolve(),), cache_expected=True) as grader:
             graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in assignments)
     result = StudentResult(student, graded, seconds=time.monotonic() - started)
     write_atomic(out / "results.json", gradescope.dumps(result))

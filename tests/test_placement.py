@@ -13,10 +13,25 @@ from grader.course.submission import SubmissionFile
 from grader.engine.forkclient import ForkServer
 from grader.engine.grading import Grader, Target
 from grader.engine.placement import PLACEMENT_ENV, Placement, current_cpu, placed, placement_for
+from grader.engine.placement import move as placement_move
 from grader.results import Status
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
-                                reason="placement needs Linux and two CPUs")
+two_cpus = pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                              reason="placement needs Linux and two CPUs")
+
+
+def _may_move_other_users() -> bool:
+    """Whether this process may move a worker of another uid: not root (its workers are its
+    own, or in a user namespace it owns), or root with CAP_SYS_NICE (not in a default container)."""
+    if os.geteuid() != 0:
+        return True
+    with open("/proc/self/status") as fh:
+        effective = next(int(line.split()[1], 16) for line in fh if line.startswith("CapEff:"))
+    return bool(effective >> 23 & 1)  # CAP_SYS_NICE
+
+
+grader_moves = pytest.mark.skipif(not _may_move_other_users(),
+                                  reason="root without CAP_SYS_NICE: the grader cannot move workers")
 
 
 @pytest.fixture
@@ -34,6 +49,15 @@ def _server(proc: subprocess.Popen | None) -> ForkServer:
     return server
 
 
+def test_no_placement_without_two_cpus_or_sched_setaffinity(sleeper, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert placement_for(_server(sleeper), environ={}) is None
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.delattr(os, "sched_setaffinity", raising=False)  # macOS, Windows
+    assert placement_for(_server(sleeper), environ={}) is None
+
+
+@two_cpus
 def test_only_one_grading_process_of_a_started_fork_server_is_placed(sleeper):
     cpus = os.sched_getaffinity(0)
     placement = placement_for(_server(sleeper), environ={})
@@ -46,10 +70,18 @@ def test_only_one_grading_process_of_a_started_fork_server_is_placed(sleeper):
     assert placement_for(_server(sleeper), environ={PLACEMENT_ENV: "off"}) is None
 
 
-def test_the_home_cpu_is_where_the_process_runs():
-    assert current_cpu() in os.sched_getaffinity(0)
+@two_cpus
+def test_the_home_cpu_is_where_this_thread_runs():
+    cpus = os.sched_getaffinity(0)
+    try:
+        for cpu in (max(cpus), min(cpus)):
+            os.sched_setaffinity(0, {cpu})
+            assert current_cpu() == cpu
+    finally:
+        os.sched_setaffinity(0, cpus)
 
 
+@two_cpus
 def test_placed_moves_this_thread_and_the_server_and_puts_them_back(sleeper):
     cpus = os.sched_getaffinity(0)
     home = min(cpus)
@@ -100,12 +132,14 @@ def _describe_status(result):
     return {c.check_id: c.status for c in result.checks}["describe"]
 
 
+@two_cpus
+@grader_moves
 def test_a_worker_answers_on_the_graders_cpu_and_is_sent_back_before_its_kill(course, server, fork_grader,
                                                                               monkeypatch):
     from grader.engine import workers
 
-    moved: list[tuple[int, set[int]]] = []  # workers sent back to the server's CPUs before their kill
-    monkeypatch.setattr(workers, "move", lambda pid, to: (moved.append((pid, set(to))), os.sched_setaffinity(pid, to)))
+    moved: list[tuple[int, set[int]]] = []  # every move of a worker the grader makes
+    monkeypatch.setattr(workers, "move", lambda pid, to: (moved.append((pid, set(to))), placement_move(pid, to)))
     cpus = os.sched_getaffinity(0)
     placement = placement_for(server, environ={})
     assert placement is not None
@@ -119,12 +153,16 @@ def test_a_worker_answers_on_the_graders_cpu_and_is_sent_back_before_its_kill(co
         assert _describe_status(result) is Status.PASSED, result.checks
         assert result.score == result.max_score
     assert os.sched_getaffinity(0) == cpus and os.sched_getaffinity(server.proc.pid) == cpus  # put back
-    assert moved and all(to == set(placement.rest) for _, to in moved)
+    # Sent to the server's CPUs before the kill (and, while the grader waited, to its own).
+    assert set(placement.rest) in [to for _, to in moved]
+    assert all(to in (set(placement.rest), {placement.home}) for _, to in moved)
     # Unplaced, the same file fails: the check above can tell.
     unplaced = grade_source(fork_grader, "tensor_creation", source)
     assert _describe_status(unplaced) is not Status.PASSED
 
 
+@two_cpus
+@grader_moves
 def test_a_worker_the_grader_waits_for_imports_on_the_graders_cpu(course, server, fork_grader):
     """While the grader waits for an import its own CPU is idle: the import moves there."""
     placement = placement_for(server, environ={})
@@ -135,3 +173,22 @@ def test_a_worker_the_grader_waits_for_imports_on_the_graders_cpu(course, server
     assert _describe_status(result) is Status.PASSED, result.checks
     # Unplaced, the import stays where it is and says so.
     assert _describe_status(grade_source(fork_grader, "tensor_creation", source)) is not Status.PASSED
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="pidfds need Linux 5.3")
+def test_a_worker_that_has_ended_is_not_moved(sleeper, monkeypatch):
+    """Workers are moved by pid, and the pid of one that ended may be another process's:
+    its pidfd must say it still runs."""
+    from grader.engine import workers
+
+    worker = workers.Worker.__new__(workers.Worker)
+    worker.pid, worker.alive, worker._pidfd = sleeper.pid, True, os.pidfd_open(sleeper.pid)
+    moved: list[int] = []
+    monkeypatch.setattr(workers, "move", lambda pid, to: moved.append(pid))
+    worker.place({0})
+    assert moved == [sleeper.pid]
+    sleeper.kill()
+    sleeper.wait()
+    worker.place({0})
+    assert moved == [sleeper.pid]
+    os.close(worker._pidfd)

@@ -68,6 +68,18 @@ def test_int_and_str_subclasses_are_not_trusted():
         pass
     assert isinstance(roundtrip(Sneaky(3)), Opaque)
 
+    class Equal(type):  # a type that says it is str when compared
+        def __eq__(cls, other):
+            return True
+
+        def __hash__(cls):
+            return hash(str)
+
+    class Liar(str, metaclass=Equal):
+        pass
+    inside = roundtrip([Liar("x"), 1, (Liar("y"), 2)])  # list and tuple items have a fast path
+    assert isinstance(inside[0], Opaque) and isinstance(inside[2][0], Opaque) and inside[1] == 1
+
 
 def test_meta_tensors_arrive_without_values():
     out = roundtrip(torch.empty(2, 3, device="meta"))

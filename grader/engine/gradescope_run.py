@@ -22,7 +22,6 @@ from grader.course.catalogue import Course, load_bundle
 from grader.course.submission import MAX_FILE_BYTES, SUFFIXES, Submission, SubmissionFile, read_submission
 from grader.engine.gradescope_build import COURSE
 from grader.engine.grading import Grader, targets_for
-from grader.engine.placement import placement_for
 from grader.engine.starters import start_engine
 from grader.errors import UsageError
 from grader.files import write_atomic
@@ -60,8 +59,7 @@ def grade_submission(course: Course, folder: Path, hide: tuple[Path, ...]) -> St
     started = time.monotonic()
     with start_engine() as server:  # the fork server imports torch while this process reads the files
         sub, notes = read_gradescope_submission(folder, course)
-        with Grader(course, server, include_hidden=True, hide=(folder.resolve(), *hide),
-                    placement=placement_for(server)) as grader:
+        with Grader(course, server, include_hidden=True, hide=(folder.resolve(), *hide)) as grader:
             graded = tuple(grader.grade(a, targets_for(a, [sub]))[0] for a in course.assignments)
     return StudentResult(STUDENT, graded, seconds=time.monotonic() - started, notes=tuple(notes))
 

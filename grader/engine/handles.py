@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.engine.placement import Placement, move
+from grader.engine.placement import Placement
 from grader.engine.prestart import WorkerStart
 from grader.engine.workers import Channel, FailureKind, Worker, WorkerFailure, WorkerSpec
 from grader.wire import boundary, transport
@@ -101,7 +101,7 @@ class StudentHandle(_ProbeCalls):
             assert start is not None
             if self._placement and (importing := start.importing()) is not None:
                 # Still importing, on the server's CPUs: the grader's own is idle while it waits.
-                move(importing.pid, {self._placement.home})
+                importing.place({self._placement.home})
             try:
                 worker = start.wait()  # Ctrl-C here leaves it to close(), which kills it
             except WorkerFailure as failure:

@@ -1,24 +1,28 @@
-"""Which CPUs a single grading process, its fork server and its workers run on (issue 20).
+"""Which CPUs a batch's lone grading process, its fork server and its workers run on (issue 20).
 
 A grading process and the worker it is talking to take turns: the grader sends a call
 and waits, the worker answers and waits. On different CPUs every turn wakes an idle CPU
-(on a virtual machine an interrupt through the hypervisor: a round trip of 54 us against
-4 us on one CPU, measured here), and the fork server's work for the next worker (fork,
-isolation, import) and the teardown of the last one land on the grader's CPU as often as
-not. So, while it grades, a single grading process keeps one CPU, its home: the worker
-moves there once its module is imported and leaves it before it is killed; the fork
-server, and so every worker starting, runs on the others. Measured per student over 81
-students at -j 1 on 2 CPUs: 24.2 -> 18.6 ms (README, "Fifth pass").
+(on a virtual machine an interrupt through the hypervisor: a socket round trip of 54 us
+against 4 us on one CPU, measured here), and the fork server's work for the next worker
+(fork, isolation, import) and the teardown of the last one land on the grader's CPU as
+often as not. So, while `grader grade -j 1` grades, its process keeps one CPU, its home:
+a worker moves there once its module is imported (or as soon as the grader waits for
+it) and is sent back before it is killed; the fork server, and so every worker starting,
+runs on the others. Measured per student over 81 students on 2 CPUs: 23.3 -> 19.9 ms
+(README, Figures, fifth pass).
 
-Only where it helps and cannot hurt: Linux (sched_setaffinity), at least two CPUs, one
-grading process (a pool's processes would compete for the CPUs left to the server), the
-fork engine; never when GRADER_PLACEMENT=off. Everything is put back when grading ends,
-and a refusal by the kernel (a cpuset) leaves things as they were.
+Only for a batch at -j 1 (`grader grade`): a pool's processes would compete for the CPUs
+left to the server, and one-student commands (check, watch, ci, gradescope-run) gain
+little while a pinned process cannot be moved away from a CPU that other graders on a
+shared machine (a lab server, CI jobs side by side) also picked. Linux only, two CPUs or
+more, the fork engine, and never with GRADER_PLACEMENT=off. Both affinities are put back
+when grading ends; a refusal by the kernel (a cpuset; moving another uid's worker without
+CAP_SYS_NICE, as root in a container) leaves a process where it is.
 """
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -35,9 +39,9 @@ class Placement:
     server: int
 
 
-def placement_for(server: object, jobs: int = 1, environ: dict[str, str] | os._Environ[str] = os.environ) -> Placement | None:
-    """The placement for one grading process and the engine `server` (a Starter: only a fork
-    server this process started has a process to place), or None where there should be none."""
+def placement_for(server: object, jobs: int = 1, environ: Mapping[str, str] = os.environ) -> Placement | None:
+    """The placement for a batch's one grading process and the engine `server` (a Starter:
+    only a fork server this process started has a process to place), or None."""
     from grader.engine.forkclient import ForkServer
 
     if environ.get(PLACEMENT_ENV, "").strip().lower() in ("off", "0", "no", "false"):
@@ -54,9 +58,9 @@ def placement_for(server: object, jobs: int = 1, environ: dict[str, str] | os._E
 
 
 def current_cpu() -> int | None:
-    """The CPU this process last ran on (/proc/self/stat, field 39), or None."""
+    """The CPU this thread last ran on (field 39 of its stat), or None."""
     try:
-        with open("/proc/self/stat", "rb") as fh:
+        with open("/proc/thread-self/stat", "rb") as fh:
             fields = fh.read().rsplit(b")", 1)[1].split()  # the command's name may hold spaces and ")"
         return int(fields[36])
     except (OSError, IndexError, ValueError):
@@ -66,14 +70,15 @@ def current_cpu() -> int | None:
 @contextmanager
 def placed(placement: Placement | None) -> Iterator[None]:
     """This thread on `placement.home` and the fork server on the rest while the block
-    runs; both as they were afterwards. No placement: nothing happens."""
+    runs; both as they were afterwards, whatever ends the block. No placement: nothing
+    happens. One thread at a time per fork server (a Grader is used by one thread)."""
     if placement is None:
         yield
         return
     saved = [(pid, affinity(pid)) for pid in (0, placement.server)]
-    move(placement.server, placement.rest)
-    move(0, {placement.home})
     try:
+        move(placement.server, placement.rest)
+        move(0, {placement.home})
         yield
     finally:
         for pid, cpus in saved:

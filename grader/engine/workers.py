@@ -7,6 +7,7 @@ too; spawned: with its process group). What the engine says of it is a Supervisi
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import struct
@@ -145,6 +146,14 @@ class Worker:
         self._ended: WorkerEnded | None = None
         self._heard_end = False
         self.load_notes: list[str] = []
+        # A placed worker (spec.cpu) is moved by pid: its pidfd says whether that pid is still
+        # this worker (one that ended is reaped at once, and its pid can be reused).
+        self._pidfd = _pidfd(self.pid) if spec.cpu is not None else None
+
+    def place(self, cpus: set[int] | frozenset[int]) -> None:
+        """Move the worker to `cpus` (grader/engine/placement.py) if it still runs."""
+        if self._pidfd is not None and self.alive and not select.select([self._pidfd], [], [], 0)[0]:
+            move(self.pid, cpus)  # not readable: not ended, so the pid is this worker's
 
     def wait_ready(self) -> None:
         """Wait for the student's module to import; raise WorkerFailure if it did not."""
@@ -271,6 +280,9 @@ class Worker:
         finally:
             self.kill()
             self.supervision.close()
+            if self._pidfd is not None:
+                os.close(self._pidfd)
+                self._pidfd = None
 
     def close_in_background(self, cpus: frozenset[int] | None = None) -> threading.Thread:
         """Hang up and kill now, on `cpus` when given (placement: its teardown is then not on
@@ -279,13 +291,21 @@ class Worker:
         before anyone relies on the worker being gone."""
         try:
             self.sock.close()
-            if cpus and self.alive:  # alive: not yet reaped, so the pid is still this worker's
-                move(self.pid, cpus)
+            if cpus:
+                self.place(cpus)
         finally:
             self._signal_kill()
         thread = threading.Thread(target=self.close, name="grader-worker-end", daemon=True)
         thread.start()
         return thread
+
+
+def _pidfd(pid: int) -> int | None:
+    """A pidfd for `pid`, or None (not Linux 5.3+, or already gone): then it is never moved."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 _KIND_TEXT = {

@@ -24,7 +24,9 @@ _dumps, _loads = json.dumps, json.loads
 # json.dumps builds a new encoder for every call with separators; this one is made once
 # (the same text: the expected values' keys are hashes of these bytes).
 _compact = json.JSONEncoder(separators=(",", ":")).encode
-_PLAIN = (str, int, bool, type(None))  # values that encode and decode as themselves
+# What json.loads gives that stands for itself when decoded: plain values are not a level
+# of nesting, on either side.
+_DECODED = (str, int, bool, float, type(None))
 DEFAULT_MAX_BYTES = 64 * 2**20
 MAX_DEPTH = 32
 # Caps on a message's JSON header, checked before json.loads: 3 bytes of `{},` cost
@@ -94,15 +96,19 @@ class _Encoder:
         t = type(v)
         # Exact type checks: subclasses of int/str/float may override anything.
         if v is None or t is bool or t is int or t is str or (t is float and math.isfinite(v)):
-            return v  # plain values are not a level of nesting, as in _decode
+            return v  # not a level of nesting (_DECODED)
         if depth > MAX_DEPTH:
             raise TransportError("result is nested too deeply")
         if t is float:
             return {"$float": repr(v)}
-        if t is list:  # plain items inline: lists of numbers are most of what probes pass
-            return [x if type(x) in _PLAIN else self.encode(x, depth + 1) for x in v]
+        # Items that are exactly int, str, bool or None inline (lists of numbers are most of what
+        # probes pass); floats need the finiteness check.
+        if t is list:
+            return [x if (i := type(x)) is int or i is str or i is bool or x is None else self.encode(x, depth + 1)
+                    for x in v]
         if t is tuple or t is torch.Size:
-            return {"$tuple": [x if type(x) in _PLAIN else self.encode(x, depth + 1) for x in v]}
+            return {"$tuple": [x if (i := type(x)) is int or i is str or i is bool or x is None
+                               else self.encode(x, depth + 1) for x in v]}
         if t is dict:
             return {"$dict": [[self.encode(k, depth + 1), self.encode(x, depth + 1)] for k, x in v.items()]}
         if t is torch.dtype:
@@ -205,8 +211,8 @@ def _check_containers(head: bytes) -> None:
 
 
 def _decode(v: Any, blobs: list[bytes | None], depth: int) -> Any:
-    if type(v) in _DECODED:
-        return v  # plain values are not a level of nesting, as in _Encoder.encode
+    if type(v) in _DECODED:  # json.loads makes exact types only
+        return v
     if depth > MAX_DEPTH:
         raise TransportError("message nested too deeply")
     if type(v) is list:
@@ -240,9 +246,6 @@ def _decode(v: Any, blobs: list[bytes | None], depth: int) -> Any:
     if tag == "$npscalar":
         return np.frombuffer(_take(blobs, body["blob"]), dtype=_np_dtype(body["dtype"]))[0]
     raise TransportError(f"unknown tag {tag!r}")
-
-
-_DECODED = (*_PLAIN, float)  # what json.loads gives that stands for itself
 
 
 def _hashable(key: Any) -> bool:
