@@ -27,8 +27,9 @@ regrade: `grader grade` over a class of N students (xor, the costliest assignmen
   the same command on the same --out after one student's file changed (issue 19: target
   <= 0.4 x the first run), and once more with nothing changed.
 speed: issue 20's figures, each next to `import torch` in the same run: the marginal wall
-  and CPU (whole process tree, cpuacct) per submission at -j 1, and a cold `grader check`
-  in a released repository and in this checkout (its expected values on disk).
+  and CPU (whole process tree, cpuacct) per submission at -j 1, placed and with
+  GRADER_PLACEMENT=off (grader/engine/placement.py), and a cold `grader check` in a
+  released repository and in this checkout (its expected values on disk).
 watch: what a student waits for in a released repository (`grader release` to a temp
   folder, the reference file as their work): a cold `grader check ID`, and with
   `grader check --watch ID` the time from a save to the verdict line (median of N saves),
@@ -54,6 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
+
+from grader.engine.placement import PLACEMENT_ENV  # noqa: E402 - after the path above
 
 
 class TreeMemory:
@@ -297,11 +300,11 @@ def class_benchmark(args: argparse.Namespace) -> None:
           f"{memory.peak_worker / 2**20:.0f} MiB private")
 
 
-def cgroup_run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float | None]:
+def cgroup_run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float | None]:
     """Wall and CPU seconds of a command and everything it starts (CPU None without cpuacct)."""
     cpu = CpuCgroup(f"grader-speed-{os.getpid()}-{time.monotonic_ns()}")
     started = time.perf_counter()
-    subprocess.run(cpu.wrap(cmd), check=True, stdout=subprocess.DEVNULL, cwd=cwd)
+    subprocess.run(cpu.wrap(cmd), check=True, stdout=subprocess.DEVNULL, cwd=cwd, env=env)
     wall = time.perf_counter() - started
     seconds = cpu.seconds()
     if cpu.path is not None:
@@ -330,24 +333,30 @@ def speed(args: argparse.Namespace) -> None:
         subprocess.run([*GRADER, "release", str(repo)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
         shutil.copy(ROOT / "reference" / f"{aid}.py", repo / f"{aid}.py")
         torch_s = import_torch_seconds()
-        runs: dict[str, list[tuple[float, float | None]]] = {"one": [], "many": [], "released": [], "checkout": []}
+        runs: dict[str, list[tuple[float, float | None]]] = {
+            "one": [], "many": [], "one-off": [], "many-off": [], "released": [], "checkout": []}
         check_here = [*GRADER, "check", aid, "--dir", str(repo), "--course", str(ROOT)]
         subprocess.run(check_here, stdout=subprocess.DEVNULL)  # fills the cache
+        off = {**os.environ, PLACEMENT_ENV: "off"}
         for _ in range(args.repeats):  # interleaved: a load that comes and goes hits all alike
             runs["one"].append(cgroup_run([*grade, str(small), "--out", str(t / "o1"), "-j", "1"]))
             runs["many"].append(cgroup_run([*grade, str(big), "--out", str(t / "o41"), "-j", "1"]))
+            runs["one-off"].append(cgroup_run([*grade, str(small), "--out", str(t / "o1"), "-j", "1"], env=off))
+            runs["many-off"].append(cgroup_run([*grade, str(big), "--out", str(t / "o41"), "-j", "1"], env=off))
             runs["released"].append(cgroup_run([*GRADER, "check", aid], repo))
             runs["checkout"].append(cgroup_run(check_here))
     wall = {k: median(w for w, _ in v) for k, v in runs.items()}
     cpu = {k: median(c for _, c in v) if all(c is not None for _, c in v) else None for k, v in runs.items()}
-    marginal = (wall["many"] - wall["one"]) / MANY
     print(f"import torch:                                 {torch_s * 1000:7.0f} ms (best of 3, this run)")
-    print(f"marginal wall per submission, -j 1:           {marginal * 1000:7.1f} ms = {marginal / torch_s:.3f} "
-          "x import torch (target <= 0.025)")
-    if cpu["many"] is not None and cpu["one"] is not None:
-        marginal_cpu = (cpu["many"] - cpu["one"]) / MANY
-        print(f"marginal CPU per submission, -j 1 (all procs): {marginal_cpu * 1000:6.1f} ms = "
-              f"{marginal_cpu / torch_s:.3f} x import torch; wall / CPU {marginal / marginal_cpu:.2f}")
+    for suffix, how in (("", "-j 1"), ("-off", f"-j 1, {PLACEMENT_ENV}=off")):
+        marginal = (wall["many" + suffix] - wall["one" + suffix]) / MANY
+        print(f"marginal wall per submission, {how}: {marginal * 1000:7.1f} ms = {marginal / torch_s:.3f} "
+              "x import torch" + (" (target <= 0.025)" if not suffix else ""))
+        many_cpu, one_cpu = cpu["many" + suffix], cpu["one" + suffix]
+        if many_cpu is not None and one_cpu is not None:
+            marginal_cpu = (many_cpu - one_cpu) / MANY
+            print(f"  marginal CPU per submission (all procs): {marginal_cpu * 1000:6.1f} ms = "
+                  f"{marginal_cpu / torch_s:.3f} x import torch; wall / CPU {marginal / marginal_cpu:.2f}")
     for key, where in (("released", "a released repository"), ("checkout", "this checkout, values on disk")):
         extra = f", {cpu[key]:.2f} s CPU" if cpu[key] is not None else ""
         print(f"cold grader check {aid}, {where}: {wall[key]:5.2f} s = {wall[key] / torch_s:.2f} x import torch"
