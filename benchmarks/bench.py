@@ -30,6 +30,8 @@ speed: issue 20's figures, each next to `import torch` in the same run: the marg
   and CPU (whole process tree, cpuacct) per submission at -j 1, placed and with
   GRADER_PLACEMENT=off (grader/engine/placement.py), and a cold `grader check` in a
   released repository and in this checkout (its expected values on disk).
+pingpong: a socket round trip between two processes on two CPUs and on one, what CPU
+  placement saves per call (grader/engine/placement.py).
 watch: what a student waits for in a released repository (`grader release` to a temp
   folder, the reference file as their work): a cold `grader check ID`, and with
   `grader check --watch ID` the time from a save to the verdict line (median of N saves),
@@ -633,6 +635,41 @@ def regrade(args: argparse.Namespace) -> None:
     print(f"nothing changed:                 {same:6.1f} s = {same / first:.2f} x  ({same_line})")
 
 
+def pingpong(args: argparse.Namespace) -> None:
+    """A socket round trip between two processes on two CPUs and on one: what CPU placement
+    (grader/engine/placement.py) saves on each of a student's calls on this machine."""
+    import socket
+
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2:
+        raise SystemExit("pingpong needs Linux and two CPUs")
+    for label, mine, theirs in (("two CPUs", cpus[0], cpus[1]), ("one CPU", cpus[0], cpus[0])):
+        ours, peer = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the echo side: a worker
+            ours.close()
+            os.sched_setaffinity(0, {theirs})
+            while data := peer.recv(4096):
+                peer.send(data)
+            os._exit(0)
+        peer.close()
+        saved = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {mine})
+        message = b"x" * 300  # about one probe call
+        before, started = os.times(), time.perf_counter()
+        for _ in range(args.trips):
+            ours.send(message)
+            ours.recv(4096)
+        wall = time.perf_counter() - started
+        ours.close()
+        os.waitpid(pid, 0)
+        after = os.times()
+        os.sched_setaffinity(0, saved)
+        cpu = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system", "children_user", "children_system"))
+        print(f"round trip, {label}: {wall / args.trips * 1e6:6.1f} us wall, {cpu / args.trips * 1e6:6.1f} us CPU "
+              f"(both processes, {args.trips} trips)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what")
@@ -647,6 +684,8 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=0, help="default: number of cores")
     p.add_argument("--naive-sample", type=int, default=0,
                    help="grade only this many students the naive way and extrapolate (default: all)")
+    p = sub.add_parser("pingpong", help="a socket round trip on two CPUs and on one (CPU placement)")
+    p.add_argument("--trips", type=int, default=20000)
     p = sub.add_parser("spawn", help="CPU per sandbox worker and per probe call")
     p.add_argument("--workers", type=int, default=40)
     p = sub.add_parser("dask", help="the same class on a 2-process Dask cluster and with -j 2")
@@ -670,7 +709,7 @@ def main() -> None:
     args = parser.parse_args(sys.argv[1:] or ["overhead"])
     {"overhead": overhead, "speed": speed, "hostile-batch": hostile_batch, "class": class_benchmark, "spawn": spawn,
      "dask": dask_vs_local, "attack-batch": attack_batch,
-     "watch": watch_latency, "similarity": similarity_batch, "regrade": regrade}[args.what](args)
+     "watch": watch_latency, "similarity": similarity_batch, "regrade": regrade, "pingpong": pingpong}[args.what](args)
 
 
 if __name__ == "__main__":
