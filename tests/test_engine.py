@@ -522,3 +522,17 @@ def test_a_worker_that_stops_reading_its_calls_cannot_block_the_grader(server, t
     finally:
         worker.close()
         channel.close()
+
+
+def test_a_failing_warm_up_costs_only_time(monkeypatch):
+    """warm_up_calls runs in every worker before the student's import: if this torch cannot
+    do what it tries (a build without NumPy), the worker must still grade."""
+    import torch
+
+    from grader.sandbox import worker
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Numpy is not available")
+
+    monkeypatch.setattr(torch, "from_numpy", broken)
+    worker.warm_up_calls()  # no exception

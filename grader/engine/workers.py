@@ -152,8 +152,13 @@ class Worker:
 
     def place(self, cpus: set[int] | frozenset[int]) -> None:
         """Move the worker to `cpus` (grader/engine/placement.py) if it still runs."""
-        if self._pidfd is not None and self.alive and not select.select([self._pidfd], [], [], 0)[0]:
-            move(self.pid, cpus)  # not readable: not ended, so the pid is this worker's
+        pidfd = self._pidfd
+        if pidfd is None or not self.alive:
+            return
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        if not poller.poll(0):  # no event: not ended (a pidfd closed meanwhile gives POLLNVAL)
+            move(self.pid, cpus)  # so the pid is still this worker's
 
     def wait_ready(self) -> None:
         """Wait for the student's module to import; raise WorkerFailure if it did not."""
